@@ -1,0 +1,106 @@
+package io.jlama.tensor;
+
+import io.jlama.gguf.GgufTensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A weight matrix of one ggml type, viewed as {@code rows x cols} (cols = ne[0], rows = the product of the other
+ * dimensions), read in place from the memory-mapped file. Each weight type is one subclass holding its block layout:
+ * exact dequantization, a plain scalar dot product, and a Vector API dot product that must agree with the scalar one
+ * within float rounding.
+ *
+ * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations now,
+ * int8-quantized activations later) stays inside the type.
+ */
+public abstract class Tensor {
+    protected static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    protected static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    protected static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    protected static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+
+    protected final String name;
+    protected final GgmlType type;
+    protected final MemorySegment data;
+    protected final int rows;
+    protected final int cols;
+    protected final long rowBytes;
+
+    protected Tensor(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        if (cols % type.blockSize != 0) throw new IllegalArgumentException(name + ": " + cols + " columns is not a multiple of " + type.blockSize);
+        this.name = name;
+        this.type = type;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = type.rowBytes(cols);
+        if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
+    }
+
+    protected Tensor(GgufTensor t) {
+        this(t.name(), t.type(), t.data(), Math.toIntExact(t.rows()), Math.toIntExact(t.cols()));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GgmlType type() {
+        return type;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Writes row {@code row} as floats to {@code dst[off .. off+cols)}, bit-exact with ggml's {@code to_float}. */
+    public abstract void dequantizeRow(int row, float[] dst, int off);
+
+    /** The plain scalar dot product of row {@code row} with {@code x[xOff .. xOff+cols)}: the reference twin. */
+    public abstract float dotScalar(int row, float[] x, int xOff);
+
+    /** The Vector API dot product; only called when {@link VectorSupport#ENABLED}. */
+    protected abstract float dotVector(int row, float[] x, int xOff);
+
+    /** Row {@code row} dotted with {@code x[xOff ..]}, through the vector kernel when it is enabled. */
+    public final float dot(int row, float[] x, int xOff) {
+        return VectorSupport.ENABLED ? dotVector(row, x, xOff) : dotScalar(row, x, xOff);
+    }
+
+    /**
+     * {@code out[t*outStride + r] = row r . x[t*xStride ..]} for tokens {@code t < n} and rows {@code r0 <= r < r1}.
+     * Each weight row is read once and used for all n tokens. Callers split row ranges across threads.
+     */
+    public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int r0, int r1) {
+        for (int r = r0; r < r1; r++) {
+            for (int t = 0; t < n; t++) {
+                out[t * outStride + r] = dot(r, x, t * xStride);
+            }
+        }
+    }
+
+    /** Rounds f32 to the nearest f16 bit pattern, as ggml's GGML_FP32_TO_FP16 does (round to nearest even). */
+    public static short toF16(float f) {
+        return Float.floatToFloat16(f);
+    }
+
+    /** Converts f16 bits to f32 exactly. */
+    public static float fromF16(short h) {
+        return Float.float16ToFloat(h);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type + " [" + rows + " x " + cols + "]";
+    }
+}
