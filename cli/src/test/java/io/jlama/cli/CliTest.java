@@ -1,0 +1,183 @@
+package io.jlama.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands end to end on stories260K, checked against llama.cpp's reference outputs. */
+class CliTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        InputStream oldIn = System.in;
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Console.setOut(o);
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        if (stdin != null) System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            int code = Main.run(args);
+            o.flush();
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(oldErr);
+            System.setIn(oldIn);
+        }
+    }
+
+    static Path shared(String rel) {
+        String env = System.getenv("JLAMA_SHARED");
+        if (env == null || env.isBlank()) env = System.getenv("JLAMA_SHARED_DEFAULT");
+        Path p = Path.of(env == null ? "../../shared" : env).resolve(rel);
+        if (!Files.exists(p)) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail("reference data missing: " + p);
+            Assumptions.abort("reference data missing: " + p);
+        }
+        return p;
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
+        return r;
+    }
+
+    @Test
+    void generateJsonMatchesLlamaCppGreedy() throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        JsonNode ref = JSON.readTree(shared("reference/stories260K/f32/p0.greedy.json").toFile());
+        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "64", "--json", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        Assertions.assertArrayEquals(ints(ref.get("prompt_tokens")), ints(j.get("prompt_tokens")));
+        int[] expected = java.util.Arrays.copyOf(ints(ref.get("generated_tokens")), 64);
+        Assertions.assertArrayEquals(expected, ints(j.get("tokens")));
+        assertTrue(ref.get("text").asText().startsWith(j.get("text").asText().substring(0, 40)), j.get("text").asText());
+        assertTrue(j.get("decode_tokens_per_second").asDouble() > 0);
+        assertTrue(j.get("prompt_tokens_per_second").asDouble() > 0);
+    }
+
+    @Test
+    void generateStreamsTheText() throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        JsonNode ref = JSON.readTree(shared("reference/stories260K/f32/p0.greedy.json").toFile());
+        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "128");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("Once upon a time" + ref.get("text").asText() + "\n", r.out());
+        assertTrue(r.err().contains("tok/s"), r.err());
+    }
+
+    @Test
+    void evalWritesLogitsOfEveryPosition(@TempDir Path dir) throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        Path out = dir.resolve("l.f32");
+        Result r = run(null, "eval", "-m", model.toString(), "--tokens", "1,403,407,261,378", "--all", "--logits-out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        float[] ours = floats(out), ref = floats(shared("reference/stories260K/f32/p0.logits.f32"));
+        assertEquals(ref.length, ours.length);
+        for (int i = 0; i < ref.length; i++) assertEquals(ref[i], ours[i], 1e-4f, "logit " + i);
+        Result last = run(null, "eval", "-m", model.toString(), "--tokens", "1,403,407,261,378", "--logits-out", out.toString());
+        assertEquals(0, last.code(), last.err());
+        float[] lastRow = floats(out);
+        assertEquals(512, lastRow.length);
+        for (int i = 0; i < 512; i++) assertEquals(ref[4 * 512 + i], lastRow[i], 1e-4f);
+    }
+
+    @Test
+    void tokenizeJsonlAgreesWithLlamaCpp() throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        JsonNode prompts = JSON.readTree(shared("reference/stories260K/prompts.json").toFile());
+        StringBuilder in = new StringBuilder();
+        for (JsonNode p : prompts) in.append(JSON.writeValueAsString(p.get("text").asText())).append('\n');
+        Result r = run(in.toString(), "tokenize", "-m", model.toString(), "--jsonl");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        int i = 0;
+        for (JsonNode p : prompts) {
+            if (p.get("text").asText().isEmpty()) {
+                assertEquals("[]", lines[i++]);
+                continue;
+            }
+            Assertions.assertArrayEquals(ints(p.get("tokens")), ints(JSON.readTree(lines[i++])), p.get("text").asText());
+        }
+        Result withBos = run("\"Once upon a time\"\n", "tokenize", "-m", model.toString(), "--jsonl", "--bos");
+        Assertions.assertArrayEquals(ints(prompts.get(0).get("tokens_with_bos")), ints(JSON.readTree(withBos.out().trim())));
+        Result text = run(null, "tokenize", "-m", model.toString(), "--text", "Once upon a time", "--json");
+        JsonNode t = JSON.readTree(text.out());
+        Assertions.assertArrayEquals(ints(prompts.get(0).get("tokens_with_bos")), ints(t.get("tokens")));
+        assertEquals(" Once", t.get("pieces").get(1).asText());
+    }
+
+    @Test
+    void infoDescribesTheModel() throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        Result r = run(null, "info", "-m", model.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("llama", j.get("architecture").asText());
+        assertEquals(5, j.get("hparams").get("block_count").asInt());
+        assertEquals(8, j.get("hparams").get("head_count").asInt());
+        assertEquals(4, j.get("hparams").get("head_count_kv").asInt());
+        assertEquals(512, j.get("tokenizer").get("tokens").asInt());
+        assertEquals(48, j.get("tensor_count").asInt());
+        assertEquals(Files.size(model), j.get("file_size").asLong());
+    }
+
+    @Test
+    void errorsAreOneLine(@TempDir Path dir) throws Exception {
+        Result missing = run(null, "generate", "-m", dir.resolve("nope.gguf").toString(), "-p", "x");
+        assertEquals(1, missing.code());
+        assertOneLine(missing.err(), "nope.gguf");
+        Path junk = dir.resolve("junk.gguf");
+        Files.write(junk, "this is not a gguf file at all, just text".getBytes(StandardCharsets.UTF_8));
+        Result bad = run(null, "info", "-m", junk.toString());
+        assertEquals(1, bad.code());
+        assertOneLine(bad.err(), "junk.gguf");
+        assertTrue(bad.err().contains("magic"), bad.err());
+        Result badTemp = run(null, "generate", "-m", shared("models/tinystories/stories260K.gguf").toString(), "-p", "x", "--temperature", "0.7");
+        assertEquals(1, badTemp.code());
+        assertOneLine(badTemp.err(), "temperature");
+        Result tooLong = run(null, "generate", "-m", shared("models/tinystories/stories260K.gguf").toString(), "-p", "Once upon a time ".repeat(20), "--ctx-size", "16");
+        assertEquals(1, tooLong.code());
+        assertOneLine(tooLong.err(), "context length 16");
+        Result badToken = run(null, "eval", "-m", shared("models/tinystories/stories260K.gguf").toString(), "--tokens", "1,99999", "--logits-out", dir.resolve("x").toString());
+        assertEquals(1, badToken.code());
+        assertOneLine(badToken.err(), "99999");
+        Result usage = run(null, "generate");
+        assertEquals(2, usage.code());
+    }
+
+    static void assertOneLine(String err, String mustContain) {
+        String e = err.strip();
+        assertTrue(e.startsWith("jlama: error: "), err);
+        assertEquals(1, e.lines().count(), err);
+        assertTrue(e.contains(mustContain), err);
+    }
+
+    static float[] floats(Path p) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] f = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(f);
+        return f;
+    }
+}

@@ -1,0 +1,36 @@
+package io.jlama.generate;
+
+/**
+ * How to load a model.
+ *
+ * @param threads       worker threads; 0 means one per physical core
+ * @param contextLength positions each session's KV cache holds; 0 means the model's trained context, capped at
+ *                      {@link #DEFAULT_MAX_CONTEXT}
+ * @param batchSize     prompt tokens processed per forward step (a matrix-matrix product over the batch)
+ */
+public record LoadOptions(int threads, int contextLength, int batchSize) {
+    public static final int DEFAULT_MAX_CONTEXT = 4096;
+    public static final int DEFAULT_BATCH = 256;
+
+    public LoadOptions {
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+    }
+
+    public static LoadOptions defaults() {
+        return new LoadOptions(0, 0, DEFAULT_BATCH);
+    }
+
+    public LoadOptions withThreads(int t) {
+        return new LoadOptions(t, contextLength, batchSize);
+    }
+
+    public LoadOptions withContextLength(int n) {
+        return new LoadOptions(threads, n, batchSize);
+    }
+
+    public LoadOptions withBatchSize(int b) {
+        return new LoadOptions(threads, contextLength, b);
+    }
+}

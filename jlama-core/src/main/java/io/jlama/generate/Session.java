@@ -1,0 +1,124 @@
+package io.jlama.generate;
+
+import io.jlama.model.Transformer;
+import io.jlama.tokenizer.StreamingDecoder;
+import io.jlama.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * One conversation with a model: a KV cache and a position. Tokens fed to a session stay in its cache, so a later
+ * call continues where the last one ended. A session is used by one thread at a time.
+ */
+public final class Session implements AutoCloseable {
+    private final LanguageModel model;
+    private final Transformer.State state;
+    private final float[] logits;
+    private final int[] one = new int[1];
+
+    Session(LanguageModel model, Transformer.State state) {
+        this.model = model;
+        this.state = state;
+        this.logits = new float[model.config().vocabSize()];
+    }
+
+    /** Tokens held in the KV cache. */
+    public int position() {
+        return state.position();
+    }
+
+    public int contextLength() {
+        return state.contextLength();
+    }
+
+    /** Forgets everything: the next token goes to position 0. */
+    public void reset() {
+        state.rewind(0);
+    }
+
+    /**
+     * Feeds tokens and returns the logits after the last one (a view valid until the next call), or with
+     * {@code allLogits} a new array of {@code [tokens.length][vocab]} logits, one row per position.
+     */
+    public float[] feed(int[] tokens, boolean allLogits) {
+        checkRoom(tokens.length);
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
+        float[] out = allLogits ? new float[tokens.length * model.config().vocabSize()] : logits;
+        model.transformer().forward(state, model.pool(), tokens, 0, tokens.length, out, allLogits);
+        return out;
+    }
+
+    private void checkRoom(int n) {
+        if (state.position() + n > state.contextLength()) {
+            throw new ContextOverflowException(state.position(), n, state.contextLength());
+        }
+    }
+
+    /** Tokenizes the prompt (with BOS when the model adds one) and generates from it. */
+    public GenerationResult generate(String prompt, GenerateOptions options, TokenListener listener) {
+        int[] ids = model.tokenizer().encode(prompt, position() == 0, false);
+        return generate(ids, options, listener);
+    }
+
+    /** Generates from prompt token ids: greedy decoding, streamed to the listener (which may be null). */
+    public GenerationResult generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
+        if (promptTokens.length == 0) throw new IllegalArgumentException("the prompt is empty: nothing to continue from");
+        checkRoom(promptTokens.length);
+        Tokenizer tok = model.tokenizer();
+        StreamingDecoder decoder = tok.streamingDecoder();
+        StringBuilder text = new StringBuilder();
+        int[] out = new int[Math.min(options.maxTokens(), Math.max(0, state.contextLength() - state.position()))];
+        int count = 0;
+        long t0 = System.nanoTime();
+        float[] l = feed(promptTokens, false);
+        long t1 = System.nanoTime();
+        GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_TOKENS;
+        while (count < options.maxTokens()) {
+            int next = argmax(l);
+            if (options.stopAtEog() && tok.vocabulary().isEndOfGeneration(next)) {
+                reason = GenerationResult.StopReason.END_OF_GENERATION;
+                break;
+            }
+            if (count == out.length) {
+                reason = GenerationResult.StopReason.CONTEXT_FULL;
+                break;
+            }
+            out[count++] = next;
+            String piece = decoder.accept(next);
+            text.append(piece);
+            if (listener != null) listener.onToken(next, piece);
+            if (count == options.maxTokens()) break;
+            if (state.position() >= state.contextLength()) {
+                reason = GenerationResult.StopReason.CONTEXT_FULL;
+                break;
+            }
+            one[0] = next;
+            l = feed(one, false);
+        }
+        String rest = decoder.finish();
+        if (!rest.isEmpty()) {
+            text.append(rest);
+            if (listener != null) listener.onToken(-1, rest);
+        }
+        long t2 = System.nanoTime();
+        return new GenerationResult(promptTokens.clone(), Arrays.copyOf(out, count), text.toString(), reason, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    }
+
+    /** Index of the largest logit; the first one on ties, like llama.cpp's greedy sampler. */
+    static int argmax(float[] logits) {
+        int best = 0;
+        float max = logits[0];
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > max) {
+                max = logits[i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void close() {
+        // The KV cache is plain heap memory; nothing to release beyond dropping the reference.
+    }
+}

@@ -1,0 +1,254 @@
+package io.jlama.model;
+
+import io.jlama.ops.Activations;
+import io.jlama.ops.Norms;
+import io.jlama.ops.Rope;
+import io.jlama.ops.Softmax;
+import io.jlama.parallel.WorkerPool;
+import io.jlama.tensor.Tensor;
+
+/**
+ * The one generic decoder-only transformer forward pass. Architecture differences come in as data
+ * ({@link Architecture}, {@link ModelConfig}); weights are shared, read-only, by every {@link State}.
+ *
+ * <p>Tokens are processed in batches: every projection is a matrix-matrix product over the batch, so each weight
+ * row read from memory serves all tokens of the batch. The numerics follow llama.cpp's CPU backend with an F32 KV
+ * cache (see the ops classes), so logits agree with it to float rounding for F32 weights.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final Weights w;
+    private final Rope rope;
+
+    public Transformer(ModelConfig config, Weights weights) {
+        this.c = config;
+        this.w = weights;
+        this.rope = new Rope(config.arch().ropeStyle(), config.ropeDimensions(), config.ropeFreqBase(), config.ropeFreqScale(), weights.ropeFreqs);
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    public Weights weights() {
+        return w;
+    }
+
+    /** Per-session state: the KV cache, the current position, and scratch buffers sized once for a batch. */
+    public final class State {
+        final KvCache kv;
+        final int maxBatch;
+        int position;
+        // activations, [batch][width]
+        final float[] x, xb, xb2, q, k, v, att, hb, hb2;
+        final float[] cos, sin;
+        final float[][] scores; // per worker
+        private float[] logitsBatch; // only for callers that want the logits of every position
+        final MatmulTask matmul = new MatmulTask();
+        final AttentionTask attention = new AttentionTask();
+
+        State(int contextLength, int maxBatch, int workers) {
+            this.kv = new KvCache(c, contextLength);
+            this.maxBatch = maxBatch;
+            int d = c.embeddingLength();
+            x = new float[maxBatch * d];
+            xb = new float[maxBatch * Math.max(d, c.headCount() * c.headDimV())];
+            xb2 = new float[maxBatch * d];
+            q = new float[maxBatch * c.qDim()];
+            k = new float[maxBatch * c.kDim()];
+            v = new float[maxBatch * c.vDim()];
+            att = new float[maxBatch * c.headCount() * c.headDimV()];
+            hb = new float[maxBatch * c.feedForwardLength()];
+            hb2 = new float[maxBatch * c.feedForwardLength()];
+            cos = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
+            sin = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
+            scores = new float[workers][contextLength];
+
+        }
+
+        float[] logitsBatch() {
+            if (logitsBatch == null) logitsBatch = new float[maxBatch * c.vocabSize()];
+            return logitsBatch;
+        }
+
+        /** The next position to be written: the number of tokens in the cache. */
+        public int position() {
+            return position;
+        }
+
+        /** Forgets tokens from {@code pos} on (the cache keeps them but they will be overwritten). */
+        public void rewind(int pos) {
+            if (pos < 0 || pos > position) throw new IllegalArgumentException("cannot rewind to " + pos + " from " + position);
+            position = pos;
+        }
+
+        public int contextLength() {
+            return kv.capacity();
+        }
+
+        public KvCache kvCache() {
+            return kv;
+        }
+    }
+
+    /**
+     * A new state with room for {@code contextLength} positions, processing at most {@code maxBatch} tokens per
+     * step, for a pool of {@code workers} threads.
+     */
+    public State newState(int contextLength, int maxBatch, int workers) {
+        return new State(contextLength, maxBatch, workers);
+    }
+
+    /**
+     * Feeds {@code tokens[off .. off+n)} at the state's current position and advances it. Writes the logits of the
+     * last token to {@code logits[0 .. vocab)}, or with {@code allLogits} the logits of every token, row after row.
+     * {@code logits} may be null when no logits are needed.
+     */
+    public void forward(State s, WorkerPool pool, int[] tokens, int off, int n, float[] logits, boolean allLogits) {
+        if (s.position + n > s.kv.capacity()) {
+            throw new IllegalArgumentException("context full: " + s.position + " + " + n + " tokens exceed the context length " + s.kv.capacity());
+        }
+        for (int i = 0; i < n; i++) {
+            int t = tokens[off + i];
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+        }
+        int done = 0;
+        while (done < n) {
+            int b = Math.min(s.maxBatch, n - done);
+            boolean last = done + b == n;
+            forwardBatch(s, pool, tokens, off + done, b);
+            if (logits != null && allLogits) {
+                computeLogits(s, pool, 0, b, logits, done * c.vocabSize());
+            } else if (logits != null && last) {
+                computeLogits(s, pool, b - 1, 1, logits, 0);
+            }
+            done += b;
+        }
+    }
+
+    private void forwardBatch(State s, WorkerPool pool, int[] tokens, int off, int n) {
+        final int d = c.embeddingLength();
+        final int pos0 = s.position;
+        for (int t = 0; t < n; t++) w.tokenEmbedding.dequantizeRow(tokens[off + t], s.x, t * d);
+        int half = c.ropeDimensions() / 2;
+        for (int t = 0; t < n; t++) {
+            rope.angles(pos0 + t, s.cos, s.sin, t * half);
+        }
+        for (int li = 0; li < w.layers.length; li++) {
+            Weights.Layer l = w.layers[li];
+            for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.attnNorm, d, c.normEps());
+            matmul(s, pool, l.wq, s.xb, n, s.q);
+            matmul(s, pool, l.wk, s.xb, n, s.k);
+            matmul(s, pool, l.wv, s.xb, n, s.v);
+            if (l.bq != null) addBias(s.q, l.bq, n);
+            if (l.bk != null) addBias(s.k, l.bk, n);
+            if (l.bv != null) addBias(s.v, l.bv, n);
+            for (int t = 0; t < n; t++) {
+                rope.apply(s.q, t * c.qDim(), c.headCount(), c.headDimK(), s.cos, s.sin, t * half);
+                rope.apply(s.k, t * c.kDim(), c.headCountKv(), c.headDimK(), s.cos, s.sin, t * half);
+            }
+            System.arraycopy(s.k, 0, s.kv.keys[li], pos0 * c.kDim(), n * c.kDim());
+            System.arraycopy(s.v, 0, s.kv.values[li], pos0 * c.vDim(), n * c.vDim());
+            s.attention.set(s, li, pos0, n);
+            pool.run(s.attention);
+            matmul(s, pool, l.wo, s.att, n, s.xb2);
+            for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
+
+            for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.ffnNorm, d, c.normEps());
+            matmul(s, pool, l.ffnGate, s.xb, n, s.hb);
+            matmul(s, pool, l.ffnUp, s.xb, n, s.hb2);
+            Activations.swiglu(s.hb, s.hb2, 0, n * c.feedForwardLength());
+            matmul(s, pool, l.ffnDown, s.hb, n, s.xb2);
+            for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
+        }
+        s.position += n;
+    }
+
+    /** Logits of batch rows [first, first+count) into out[outOff ..]. */
+    private void computeLogits(State s, WorkerPool pool, int first, int count, float[] out, int outOff) {
+        final int d = c.embeddingLength();
+        for (int t = 0; t < count; t++) Norms.rmsNorm(s.xb, t * d, s.x, (first + t) * d, w.outputNorm, d, c.normEps());
+        if (outOff == 0) {
+            matmul(s, pool, w.output, s.xb, count, out);
+            return;
+        }
+        float[] tmp = s.logitsBatch();
+        matmul(s, pool, w.output, s.xb, count, tmp);
+        System.arraycopy(tmp, 0, out, outOff, count * c.vocabSize());
+    }
+
+    private void addBias(float[] y, float[] bias, int n) {
+        int m = bias.length;
+        for (int t = 0; t < n; t++) for (int i = 0; i < m; i++) y[t * m + i] += bias[i];
+    }
+
+    private void matmul(State s, WorkerPool pool, Tensor wt, float[] in, int n, float[] out) {
+        s.matmul.set(wt, in, n, out);
+        pool.run(s.matmul);
+    }
+
+    /** out[t][r] = W[r] . in[t] for a batch, rows split across workers. Reused: allocation-free. */
+    static final class MatmulTask implements WorkerPool.Task {
+        Tensor wt;
+        float[] in, out;
+        int n;
+
+        void set(Tensor wt, float[] in, int n, float[] out) {
+            this.wt = wt;
+            this.in = in;
+            this.n = n;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int worker, int workers) {
+            int rows = wt.rows();
+            int r0 = WorkerPool.start(worker, workers, rows), r1 = WorkerPool.end(worker, workers, rows);
+            if (r0 < r1) wt.matmul(in, wt.cols(), n, out, rows, r0, r1);
+        }
+    }
+
+    /** Causal attention for a batch: one item per (token, query head), split across workers. */
+    final class AttentionTask implements WorkerPool.Task {
+        State s;
+        int layer, pos0, n;
+
+        void set(State s, int layer, int pos0, int n) {
+            this.s = s;
+            this.layer = layer;
+            this.pos0 = pos0;
+            this.n = n;
+        }
+
+        @Override
+        public void run(int worker, int workers) {
+            int items = n * c.headCount();
+            int i0 = WorkerPool.start(worker, workers, items), i1 = WorkerPool.end(worker, workers, items);
+            float[] sc = s.scores[worker];
+            float[] keys = s.kv.keys[layer], vals = s.kv.values[layer];
+            int hk = c.headDimK(), hv = c.headDimV(), kDim = c.kDim(), vDim = c.vDim();
+            int group = c.headCount() / c.headCountKv();
+            float scale = (float) (1.0 / Math.sqrt(hk));
+            for (int item = i0; item < i1; item++) {
+                int t = item / c.headCount(), h = item % c.headCount();
+                int kvh = h / group;
+                int len = pos0 + t + 1; // causal: keys 0 .. pos0+t
+                int qo = t * c.qDim() + h * hk;
+                for (int p = 0; p < len; p++) {
+                    int ko = p * kDim + kvh * hk;
+                    float dot = 0f;
+                    for (int i = 0; i < hk; i++) dot += s.q[qo + i] * keys[ko + i];
+                    sc[p] = dot * scale;
+                }
+                Softmax.softmax(sc, 0, len);
+                int ao = t * c.headCount() * hv + h * hv;
+                for (int i = 0; i < hv; i++) s.att[ao + i] = 0f;
+                for (int p = 0; p < len; p++) {
+                    float a = sc[p];
+                    int vo = p * vDim + kvh * hv;
+                    for (int i = 0; i < hv; i++) s.att[ao + i] += a * vals[vo + i];
+                }
+            }
+        }
+    }
+}

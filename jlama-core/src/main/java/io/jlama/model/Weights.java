@@ -1,0 +1,95 @@
+package io.jlama.model;
+
+import io.jlama.gguf.GgufFile;
+import io.jlama.gguf.GgufTensor;
+import io.jlama.gguf.ModelFormatException;
+import io.jlama.tensor.Tensor;
+import io.jlama.tensor.Tensors;
+
+import java.util.Arrays;
+
+/**
+ * The tensors of a model bound by llama.cpp's names, with their shapes checked against the hyperparameters.
+ * Matrices stay in the mapped file; small vectors (norm weights, biases, rope factors) are copied to float arrays.
+ */
+public final class Weights {
+    public final Tensor tokenEmbedding;
+    public final float[] outputNorm;
+    /** The output projection; the token embedding itself when the model ties them. */
+    public final Tensor output;
+    /** Per-pair RoPE frequency divisors (Llama 3.1 scaling), or null. */
+    public final float[] ropeFreqs;
+    public final Layer[] layers;
+
+    /** One transformer block. Optional tensors are null when absent. */
+    public static final class Layer {
+        public float[] attnNorm;
+        public Tensor wq, wk, wv, wo;
+        public float[] bq, bk, bv;
+        public float[] ffnNorm;
+        public Tensor ffnGate, ffnUp, ffnDown;
+    }
+
+    public Weights(GgufFile f, ModelConfig c) {
+        Binder b = new Binder(f);
+        int d = c.embeddingLength();
+        tokenEmbedding = b.matrix("token_embd.weight", d, c.vocabSize());
+        outputNorm = b.vector("output_norm.weight", d);
+        output = f.tensor("output.weight") != null ? b.matrix("output.weight", d, c.vocabSize()) : tokenEmbedding;
+        ropeFreqs = f.tensor("rope_freqs.weight") != null ? b.vector("rope_freqs.weight", c.ropeDimensions() / 2) : null;
+        layers = new Layer[c.blockCount()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "blk." + i + ".";
+            Layer l = new Layer();
+            l.attnNorm = b.vector(p + "attn_norm.weight", d);
+            l.wq = b.matrix(p + "attn_q.weight", d, c.qDim());
+            l.wk = b.matrix(p + "attn_k.weight", d, c.kDim());
+            l.wv = b.matrix(p + "attn_v.weight", d, c.vDim());
+            l.wo = b.matrix(p + "attn_output.weight", c.headCount() * c.headDimV(), d);
+            if (c.arch().qkvBias()) {
+                l.bq = b.vector(p + "attn_q.bias", c.qDim());
+                l.bk = b.vector(p + "attn_k.bias", c.kDim());
+                l.bv = b.vector(p + "attn_v.bias", c.vDim());
+            }
+            l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
+            l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());
+            l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
+            l.ffnDown = b.matrix(p + "ffn_down.weight", c.feedForwardLength(), d);
+            layers[i] = l;
+        }
+    }
+
+    /** Looks tensors up by name and checks their shapes. */
+    static final class Binder {
+        final GgufFile f;
+
+        Binder(GgufFile f) {
+            this.f = f;
+        }
+
+        GgufTensor get(String name) {
+            GgufTensor t = f.tensor(name);
+            if (t == null) throw new ModelFormatException(f.path(), "tensor '" + name + "' is missing");
+            return t;
+        }
+
+        /** A matrix with rows of {@code cols} elements (ne[0]) and {@code rows} rows (ne[1]). */
+        Tensor matrix(String name, int cols, int rows) {
+            GgufTensor t = get(name);
+            if (t.ne().length != 2 || t.ne()[0] != cols || t.ne()[1] != rows) {
+                throw new ModelFormatException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(t.ne()) + ", expected [" + cols + ", " + rows + "]");
+            }
+            return Tensors.of(f.path(), t);
+        }
+
+        float[] vector(String name, int n) {
+            GgufTensor t = get(name);
+            if (t.elementCount() != n || t.ne()[0] != n) {
+                throw new ModelFormatException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(t.ne()) + ", expected [" + n + "]");
+            }
+            float[] v = new float[n];
+            Tensors.of(f.path(), t).dequantizeRow(0, v, 0);
+            return v;
+        }
+    }
+}
