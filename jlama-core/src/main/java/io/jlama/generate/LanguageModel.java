@@ -26,7 +26,7 @@ public final class LanguageModel implements AutoCloseable {
     private final GgufFile gguf;
     private final ModelConfig config;
     private final Transformer transformer;
-    private final Tokenizer tokenizer;
+    private volatile Tokenizer tokenizer;
     private final WorkerPool pool;
     private final LoadOptions options;
     private final int contextLength;
@@ -36,7 +36,6 @@ public final class LanguageModel implements AutoCloseable {
         this.options = options;
         Architecture arch = Architecture.of(gguf);
         this.config = ModelConfig.read(gguf, arch);
-        this.tokenizer = Tokenizer.fromGguf(gguf);
         this.transformer = new Transformer(config, new Weights(gguf, config));
         this.contextLength = options.contextLength() > 0 ? options.contextLength()
                 : Math.min(config.contextLength(), LoadOptions.DEFAULT_MAX_CONTEXT);
@@ -72,8 +71,19 @@ public final class LanguageModel implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The model's tokenizer, built on first use: work on token ids (eval, bench) does not need a supported
+     * vocabulary, text does.
+     */
     public Tokenizer tokenizer() {
-        return tokenizer;
+        Tokenizer t = tokenizer;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenizer == null) tokenizer = Tokenizer.fromGguf(gguf);
+                t = tokenizer;
+            }
+        }
+        return t;
     }
 
     public GgufFile gguf() {
