@@ -45,6 +45,8 @@ public final class GgufFile implements AutoCloseable {
     private final MemorySegment segment;
     private final int version;
     private final Map<String, GgufValue> metadata;
+    /** File offset of each metadata value (just after its type id), for {@link #getStringArrayBytes}. */
+    private final Map<String, Long> valueOffsets = new java.util.HashMap<>();
     private final Map<String, GgufTensor> tensors;
     private final int alignment;
     private final long dataOffset;
@@ -81,6 +83,7 @@ public final class GgufFile implements AutoCloseable {
             int typeId = r.u32("type of metadata key '" + key + "'");
             GgufValueType type = GgufValueType.byId(Integer.toUnsignedLong(typeId));
             if (type == null) throw bad("metadata key '" + key + "': unknown value type " + Integer.toUnsignedString(typeId));
+            valueOffsets.put(key, r.pos);
             md.put(key, new GgufValue(type, r.value(type, key, 0)));
         }
         metadata = Collections.unmodifiableMap(md);
@@ -474,6 +477,22 @@ public final class GgufFile implements AutoCloseable {
         GgufArray a = getArray(key);
         if (a.elementType() != GgufValueType.STRING) throw bad("metadata key '" + key + "': expected an array of strings, found " + a.elementType().ggufName() + " elements");
         return (String[]) a.values();
+    }
+
+    /**
+     * The strings of a string array exactly as stored, byte for byte. Unlike {@link #getStringArray}, which has to
+     * decode a string that is not valid UTF-8 as ISO-8859-1, this keeps every byte (tokenizer vocabularies need that).
+     */
+    public byte[][] getStringArrayBytes(String key) {
+        int n = getStringArray(key).length; // checks presence and element type
+        long pos = valueOffsets.get(key) + 4 + 8; // element type (u32) and length (u64); validated when the file was opened
+        byte[][] out = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            long len = segment.get(U64, pos);
+            out[i] = segment.asSlice(pos + 8, len).toArray(ValueLayout.JAVA_BYTE);
+            pos += 8 + len;
+        }
+        return out;
     }
 
     public float[] getFloatArray(String key) {
