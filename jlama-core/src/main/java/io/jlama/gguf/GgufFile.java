@@ -559,6 +559,14 @@ public final class GgufFile implements AutoCloseable {
         return (String[]) a.values();
     }
 
+    /** An array of strings as the exact bytes stored in the file (vocabularies may hold pieces that are not UTF-8). */
+    public byte[][] getStringArrayBytes(String key) {
+        String[] v = getStringArray(key);
+        byte[][] out = new byte[v.length][];
+        for (int i = 0; i < v.length; i++) out[i] = stringBytes(v[i]);
+        return out;
+    }
+
     public float[] getFloatArray(String key) {
         GgufArray a = getArray(key);
         if (a.elementType() == GgufValueType.FLOAT32) return (float[]) a.values();
