@@ -65,7 +65,7 @@ public final class Session implements AutoCloseable {
         if (promptTokens.length == 0) throw new IllegalArgumentException("the prompt is empty: nothing to continue from");
         checkRoom(promptTokens.length);
         Tokenizer tok = model.tokenizer();
-        StreamingDecoder decoder = tok.streamingDecoder();
+        StreamingDecoder decoder = tok.streamingDecoder(true); // a continuation: keep a leading space
         StringBuilder text = new StringBuilder();
         int[] out = new int[Math.min(options.maxTokens(), Math.max(0, state.contextLength() - state.position()))];
         int count = 0;
