@@ -18,6 +18,13 @@ public final class Tensors {
     static {
         // One line per weight type class.
         FACTORIES.put(GgmlType.F32, F32Tensor::new);
+        FACTORIES.put(GgmlType.F16, F16Tensor::new);
+        FACTORIES.put(GgmlType.BF16, BF16Tensor::new);
+        FACTORIES.put(GgmlType.Q8_0, Q8_0Tensor::new);
+        FACTORIES.put(GgmlType.Q4_0, Q4_0Tensor::new);
+        FACTORIES.put(GgmlType.Q4_1, Q4_1Tensor::new);
+        FACTORIES.put(GgmlType.Q5_0, Q5_0Tensor::new);
+        FACTORIES.put(GgmlType.Q5_1, Q5_1Tensor::new);
     }
 
     /** The weight types this runtime can compute with. */

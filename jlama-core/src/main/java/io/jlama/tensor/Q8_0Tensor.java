@@ -1,0 +1,84 @@
+package io.jlama.tensor;
+
+import io.jlama.gguf.GgufTensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Q8_0 weights: blocks of 32 elements in 34 bytes, an f16 scale {@code d} then 32 signed bytes {@code q};
+ * element j is {@code q[j] * d}.
+ */
+public final class Q8_0Tensor extends Tensor {
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 34;
+    static final int QS = 2; // offset of the quants in a block
+
+    public Q8_0Tensor(GgufTensor t) {
+        super(t);
+    }
+
+    public Q8_0Tensor(String name, MemorySegment data, int rows, int cols) {
+        super(name, GgmlType.Q8_0, data, rows, cols);
+    }
+
+    /** The scale of the block at byte offset {@code b}. */
+    private float scale(long b) {
+        return Float.float16ToFloat(data.get(I16_LE, b));
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int off) {
+        long b = row * rowBytes;
+        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+            float d = scale(b);
+            for (int j = 0; j < QK; j++) dst[off + i + j] = data.get(I8, b + QS + j) * d;
+        }
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        long b = row * rowBytes;
+        float sum = 0f;
+        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+            float d = scale(b);
+            for (int j = 0; j < QK; j++) sum += data.get(I8, b + QS + j) * d * x[xOff + i + j];
+        }
+        return sum;
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        return Simd.dot(this, row, x, xOff);
+    }
+
+    /**
+     * Vector API kernel; a nested class so that it is loaded only when the module is present. Since q*d is exact,
+     * a block contributes {@code d * sum(q[j] * x[j])}: the inner sum in lanes, then one fma with d per block.
+     * The whole loop is one method: see {@link SimdShapes} for why.
+     */
+    static final class Simd {
+        private static final int L = SimdShapes.L, BL = SimdShapes.BL, PARTS = SimdShapes.PARTS;
+
+        static float dot(Q8_0Tensor t, int row, float[] x, int xOff) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long b = row * t.rowBytes;
+            FloatVector acc = FloatVector.zero(F);
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+                FloatVector s = FloatVector.zero(F); // lane-wise sum of q[j] * x[j] over the block
+                for (int c = 0; c < QK; c += BL) {
+                    ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
+                    s = SimdShapes.bytesToFloats(q, 0).fma(FloatVector.fromArray(F, x, xi + c), s);
+                    if (PARTS == 2) s = SimdShapes.bytesToFloats(q, 1).fma(FloatVector.fromArray(F, x, xi + c + L), s);
+                }
+                acc = s.fma(FloatVector.broadcast(F, t.scale(b)), acc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+}

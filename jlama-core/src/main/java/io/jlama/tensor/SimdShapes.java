@@ -1,0 +1,112 @@
+package io.jlama.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species shared by the weight-type kernels, and the small lane conversions they are built from.
+ * Only the {@code Simd} classes of the tensor types touch this class, so it is loaded only with the Vector API module.
+ *
+ * <p>Everything is sized from the float species {@link #F} ({@link #L} lanes): the integer species hold the same
+ * number of lanes, so that a widening conversion maps lane i to lane i. A byte vector cannot be narrower than
+ * 64 bits, so for 4 float lanes (128-bit vectors) the byte species holds 8 lanes and is converted in {@link #PARTS}
+ * = 2 parts. All block sizes here (32 elements, 16 bytes of nibbles) are multiples of {@link #BL}.
+ *
+ * <p>How the kernels are written, because C2 only turns Vector API calls into vector instructions under conditions
+ * that are easy to break (each of these was measured to cost 5-15x on some vector width):
+ * <ul>
+ * <li>The {@code part} of a conversion is a literal ({@code if (PARTS == 2)} with a second literal call), never a
+ * loop variable: the intrinsic needs it as a constant while parsing.</li>
+ * <li>A kernel's row loop is one method. Helpers that take or return vectors are the small lane conversions here and
+ * in {@link Q5}; a larger helper (a "block dot" with its loop, 100+ bytecodes) that C2 happened to compile on its own
+ * first was then refused for inlining ("already compiled into a big method"), and every vector crossing the call was
+ * boxed.</li>
+ * <li>The loop body handles one block and stays small: unrolling blocks by hand, or the two-part conversions of
+ * 4-lane vectors in the heavier Q5 decoding, ran into C2's inlining node budget (NodeCountInliningCutoff). Q5 reads
+ * its bytes through {@link Q5#bytes}, which has no parts.</li>
+ * </ul>
+ */
+final class SimdShapes {
+    private SimdShapes() {
+    }
+
+    /** The float species: the preferred one, capped at 512 bits (16 lanes) so that one 32-block holds whole vectors. */
+    static final VectorSpecies<Float> F = floatSpecies();
+    /** Float lanes per vector: 4, 8 or 16. */
+    static final int L = F.length();
+    /** Byte species: L lanes, but at least 8 (64 bits, the narrowest vector shape). */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    /** Byte lanes per byte vector. */
+    static final int BL = B.length();
+    /** Float vectors per byte vector. */
+    static final int PARTS = BL / L;
+    /** Short and int species with L lanes. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+
+    private static VectorSpecies<Float> floatSpecies() {
+        VectorSpecies<Float> p = FloatVector.SPECIES_PREFERRED;
+        int bits = Math.min(512, p.vectorBitSize());
+        bits = Integer.highestOneBit(bits); // 128, 256 or 512 (guards against odd SVE widths)
+        return bits == p.vectorBitSize() ? p : VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    /** The low 4 bits of each byte (the first 16 elements of a 32-block of nibbles). */
+    static ByteVector lowNibbles(ByteVector q) {
+        return q.and((byte) 0x0F);
+    }
+
+    /** The high 4 bits of each byte, as 0..15 (the last 16 elements of a 32-block of nibbles). */
+    static ByteVector highNibbles(ByteVector q) {
+        return q.lanewise(VectorOperators.LSHR, 4); // LSHR on bytes shifts the unsigned 8 bits
+    }
+
+    /** Lanes {@code [part*L, part*L + L)} of a byte vector, sign-extended to floats. */
+    static FloatVector bytesToFloats(ByteVector b, int part) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    /** Lanes {@code [part*L, part*L + L)} of a byte vector, sign-extended to ints. */
+    static IntVector bytesToInts(ByteVector b, int part) {
+        return (IntVector) b.convertShape(VectorOperators.B2I, I, part);
+    }
+
+    static FloatVector intsToFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** bf16 is the upper half of an f32: widen and shift into place. */
+    static FloatVector bf16ToFloats(ShortVector h) {
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0); // sign extension is shifted out
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static final float TWO_POW_M24 = 0x1p-24f;
+
+    /**
+     * Exact f16 to f32 on lanes (JDK 25's Vector API has no half-float conversion). Integer only for normals:
+     * rebias the exponent by 127-15 and move exponent and mantissa up 13 bits. Subnormals (exponent 0) are
+     * mantissa * 2^-24, computed as an exact int-to-float conversion and a multiplication by a power of two, so no
+     * f32 subnormal is ever an operand. Inf/NaN (exponent 31) get the f32 all-ones exponent with the payload moved
+     * up, so infinities are exact and a NaN stays a NaN (unlike {@link Float#float16ToFloat}, a signaling NaN is not
+     * made quiet: that would cost one more compare per vector, and only NaN-ness matters in a dot product). The sign
+     * bit is put back last.
+     */
+    static FloatVector f16ToFloats(ShortVector h) {
+        IntVector v = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        IntVector mag = v.and(0x7FFF);
+        IntVector sign = v.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector normal = mag.lanewise(VectorOperators.LSHL, 13).add(0x38000000); // (127-15) << 23
+        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
+        normal = normal.lanewise(VectorOperators.OR, 0x7F800000, special); // exponent 31 + 112 = 143 | 255 = 255, mantissa kept
+        VectorMask<Integer> sub = mag.compare(VectorOperators.LT, 0x0400);
+        IntVector subnormal = intsToFloats(mag).mul(TWO_POW_M24).reinterpretAsInts();
+        return normal.blend(subnormal, sub).or(sign).reinterpretAsFloats();
+    }
+}

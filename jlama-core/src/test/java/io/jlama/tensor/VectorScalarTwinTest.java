@@ -1,0 +1,219 @@
+package io.jlama.tensor;
+
+import jdk.incubator.vector.ShortVector;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Vector API kernel of every weight type against its scalar twin, and the scalar twin against a float64 dot of
+ * the dequantized row, on seeded random blocks and awkward shapes: one block, odd block counts, lengths below, at and
+ * past the vector width, tails.
+ *
+ * <p>Tolerance: {@code |a - b| <= 1e-5 * sum|w_i * x_i|}. Both kernels sum the same products in float (the products
+ * are exact or rounded once), only in a different order (lanes, several accumulators, FMA, a per-block scale
+ * factored out where q*d is exact). A float sum of n terms is off by at most (n-1)u * sum|w_i x_i| (u = 2^-24), and
+ * since rounding errors behave like a random walk the realistic size is about sqrt(n) u * sum|w_i x_i|: 3.8e-6 for
+ * the longest row here (n = 4128), and a float64 dot has no error of its own on this scale. 1e-5 covers that, and it
+ * stays below what one mis-decoded weight among n changes (about 1/n of the sum, 2.4e-4 for n = 4128).
+ */
+class VectorScalarTwinTest {
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final double REL_TOL = 1e-5;
+
+    @BeforeAll
+    static void vectorApiPresent() {
+        // The build adds the module to the test JVM; without it this test would only compare the scalar kernel with itself.
+        assertTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the test JVM");
+        System.out.println("VectorScalarTwinTest: " + VectorSupport.describe() + ", kernel lanes " + SimdShapes.L
+                + ", byte lanes " + SimdShapes.BL + " x " + SimdShapes.PARTS + " parts");
+    }
+
+    static List<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16)) {
+            for (int cols : new int[] {1, 3, 8, 16, 17, 31, 33, 1000, 4099}) out.add(Arguments.of(t, cols));
+        }
+        for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1)) {
+            for (int cols : new int[] {32, 64, 96, 160, 4128}) out.add(Arguments.of(t, cols));
+        }
+        return out;
+    }
+
+    /** A random finite f16 scale, |d| in [2^-10, 2^-3), either sign. */
+    static short randomScale(Random rnd) {
+        float mag = (float) Math.scalb(1.0 + rnd.nextDouble(), -10 + rnd.nextInt(7));
+        return Float.floatToFloat16(rnd.nextBoolean() ? mag : -mag);
+    }
+
+    /** A random finite f16 weight: mostly normal over a few binades, sometimes subnormal or zero. */
+    static short randomF16(Random rnd) {
+        int sign = rnd.nextBoolean() ? 0x8000 : 0;
+        int k = rnd.nextInt(50);
+        int exp = k == 0 ? 0 : 8 + rnd.nextInt(14); // 2^-7 .. 2^6; exponent field 0: subnormal or zero
+        return (short) (sign | exp << 10 | rnd.nextInt(1 << 10));
+    }
+
+    /** A random bf16 weight: normal over a few binades, sometimes an f32-subnormal or zero pattern. */
+    static short randomBf16(Random rnd) {
+        int sign = rnd.nextBoolean() ? 0x8000 : 0;
+        int exp = rnd.nextInt(50) == 0 ? 0 : 120 + rnd.nextInt(14);
+        return (short) (sign | exp << 7 | rnd.nextInt(1 << 7));
+    }
+
+    /** Random bytes in the layout of {@code type}: random quants and fifth bits, valid finite f16 scales and offsets. */
+    static void fillRandom(MemorySegment seg, GgmlType type, int rows, int cols, Random rnd) {
+        long n = (long) rows * cols;
+        switch (type) {
+            case F32 -> {
+                for (long i = 0; i < n; i++) seg.set(F32_LE, 4 * i, (float) rnd.nextGaussian());
+            }
+            case F16 -> {
+                for (long i = 0; i < n; i++) seg.set(I16_LE, 2 * i, randomF16(rnd));
+            }
+            case BF16 -> {
+                for (long i = 0; i < n; i++) seg.set(I16_LE, 2 * i, randomBf16(rnd));
+            }
+            default -> {
+                byte[] b = new byte[Math.toIntExact(type.rowBytes(cols) * rows)];
+                rnd.nextBytes(b);
+                MemorySegment.copy(MemorySegment.ofArray(b), 0, seg, 0, b.length);
+                boolean hasMin = type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+                for (long blk = 0; blk < n / type.blockSize; blk++) {
+                    long off = blk * type.typeSize;
+                    short d = randomScale(rnd);
+                    seg.set(I16_LE, off, d);
+                    // q4_1/q5_1: an offset around -(a few) * d, as quantization makes it (min of the block), so weights
+                    // cross zero and the sum has cancellation.
+                    if (hasMin) seg.set(I16_LE, off + 2, Float.floatToFloat16(-Float.float16ToFloat(d) * (float) (rnd.nextDouble() * 20 - 2)));
+                }
+            }
+        }
+    }
+
+    static double dotF64(float[] w, float[] x, int xOff) {
+        double s = 0;
+        for (int i = 0; i < w.length; i++) s += (double) w[i] * x[xOff + i];
+        return s;
+    }
+
+    static double absDot(float[] w, float[] x, int xOff) {
+        double s = 0;
+        for (int i = 0; i < w.length; i++) s += Math.abs((double) w[i] * x[xOff + i]);
+        return s;
+    }
+
+    @ParameterizedTest(name = "{0} cols={1}")
+    @MethodSource("cases")
+    void vectorMatchesScalarAndScalarMatchesFloat64(GgmlType type, int cols) {
+        Random rnd = new Random(31L * type.id + cols);
+        for (int rows = 1; rows <= 7; rows++) {
+            try (Arena arena = Arena.ofConfined()) {
+                int misalign = 1 + rnd.nextInt(3); // the tensor starts at an odd address: nothing may assume alignment
+                long bytes = type.rowBytes(cols) * rows;
+                MemorySegment seg = arena.allocate(bytes + misalign).asSlice(misalign, bytes);
+                fillRandom(seg, type, rows, cols, rnd);
+                Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
+
+                int xOff = rnd.nextInt(5);
+                float[] x = new float[xOff + cols + 3];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+
+                for (int r = 0; r < rows; r++) {
+                    float[] w = TensorFixtures.dequantizeRow(t, r);
+                    double ref = dotF64(w, x, xOff);
+                    double tol = REL_TOL * absDot(w, x, xOff);
+                    float scalar = t.dotScalar(r, x, xOff);
+                    float vector = t.dotVector(r, x, xOff);
+                    String where = type + " " + rows + "x" + cols + " row " + r;
+                    assertTrue(Double.isFinite(ref), where + ": test data overflowed");
+                    assertTrue(Math.abs(scalar - ref) <= tol,
+                            () -> where + ": scalar " + scalar + " vs float64 " + ref + " (tolerance " + tol + ")");
+                    assertTrue(Math.abs(vector - scalar) <= tol,
+                            () -> where + ": vector " + vector + " vs scalar " + scalar + " (tolerance " + tol + ")");
+                    assertEquals(VectorSupport.ENABLED ? vector : scalar, t.dot(r, x, xOff), where + ": dot() dispatch");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} cols={1}")
+    @MethodSource("cases")
+    void matmulOverSeveralTokensEqualsRowDots(GgmlType type, int cols) {
+        Random rnd = new Random(977L * type.id + cols);
+        int rows = 6, n = 3, r0 = 1, r1 = 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
+            fillRandom(seg, type, rows, cols, rnd);
+            Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
+
+            int xStride = cols + 5, outStride = rows + 2;
+            float[] x = new float[n * xStride];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] out = new float[n * outStride];
+            Arrays.fill(out, Float.NaN);
+            t.matmul(x, xStride, n, out, outStride, r0, r1);
+
+            for (int tok = 0; tok < n; tok++) {
+                for (int r = 0; r < outStride; r++) {
+                    float got = out[tok * outStride + r];
+                    if (r >= r0 && r < r1) {
+                        float want = t.dot(r, x, tok * xStride);
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), "token " + tok + " row " + r);
+                    } else {
+                        assertTrue(Float.isNaN(got), "token " + tok + " row " + r + " is outside [r0, r1) but was written");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The lane f16 conversion against {@link Float#float16ToFloat} for every one of the 65536 bit patterns: bit-exact
+     * for all numbers (subnormals, zeros and infinities included); a NaN must give a NaN of the same sign.
+     */
+    @Test
+    void f16LaneConversionIsExactForAllBitPatterns() {
+        checkAllHalfPatterns(false);
+    }
+
+    @Test
+    void bf16LaneConversionIsExactForAllBitPatterns() {
+        checkAllHalfPatterns(true);
+    }
+
+    private static void checkAllHalfPatterns(boolean bf16) {
+        short[] h = new short[1 << 16];
+        for (int i = 0; i < h.length; i++) h[i] = (short) i;
+        float[] got = new float[SimdShapes.L];
+        for (int i = 0; i < h.length; i += SimdShapes.L) {
+            ShortVector v = ShortVector.fromArray(SimdShapes.S, h, i);
+            (bf16 ? SimdShapes.bf16ToFloats(v) : SimdShapes.f16ToFloats(v)).intoArray(got, 0);
+            for (int l = 0; l < SimdShapes.L; l++) {
+                short s = h[i + l];
+                float want = bf16 ? Float.intBitsToFloat(s << 16) : Float.float16ToFloat(s);
+                if (!bf16 && Float.isNaN(want)) {
+                    assertTrue(Float.isNaN(got[l]) && (Float.floatToRawIntBits(got[l]) < 0) == (s < 0), String.format("f16 NaN 0x%04x", s & 0xFFFF));
+                    continue;
+                }
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[l]),
+                        String.format("%s 0x%04x", bf16 ? "bf16" : "f16", s & 0xFFFF));
+            }
+        }
+    }
+}
