@@ -25,9 +25,9 @@ public final class BF16Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long base = row * rowBytes;
-        for (int i = 0; i < cols; i++) dst[off + i] = bf16(data.get(I16_LE, base + 2L * i));
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long base = row * rowBytes + 2L * col0;
+        for (int i = 0; i < n; i++) dst[off + i] = bf16(data.get(I16_LE, base + 2L * i));
     }
 
     @Override
@@ -36,6 +36,11 @@ public final class BF16Tensor extends Tensor {
         float sum = 0f;
         for (int i = 0; i < cols; i++) sum += bf16(data.get(I16_LE, base + 2L * i)) * x[xOff + i];
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
@@ -68,6 +73,14 @@ public final class BF16Tensor extends Tensor {
             float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
             for (; i < n; i++) sum += bf16(data.get(I16_LE, base + 2L * i)) * x[xOff + i];
             return sum;
+        }
+    
+        static void dequantize(BF16Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data;
+            long base = row * t.rowBytes + 2L * col0;
+            int i = 0;
+            for (; i + L <= n; i += L) load(data, base + 2L * i).intoArray(dst, off + i);
+            t.dequantizeScalar(row, col0 + i, n - i, dst, off + i);
         }
     }
 }

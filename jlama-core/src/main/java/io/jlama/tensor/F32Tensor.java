@@ -20,9 +20,9 @@ public final class F32Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long base = row * rowBytes;
-        for (int i = 0; i < cols; i++) dst[off + i] = data.get(F32_LE, base + 4L * i);
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long base = row * rowBytes + 4L * col0;
+        for (int i = 0; i < n; i++) dst[off + i] = data.get(F32_LE, base + 4L * i);
     }
 
     @Override
@@ -31,6 +31,11 @@ public final class F32Tensor extends Tensor {
         float sum = 0f;
         for (int i = 0; i < cols; i++) sum += data.get(F32_LE, base + 4L * i) * x[xOff + i];
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        MemorySegment.copy(data, F32_LE, row * rowBytes + 4L * col0, dst, off, n);
     }
 
     @Override
@@ -63,5 +68,5 @@ public final class F32Tensor extends Tensor {
             for (; i < n; i++) sum += t.data.get(F32_LE, base + 4L * i) * x[xOff + i];
             return sum;
         }
-    }
+        }
 }

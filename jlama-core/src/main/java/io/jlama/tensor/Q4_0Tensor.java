@@ -36,9 +36,9 @@ public final class Q4_0Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long b = row * rowBytes;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
             float d = scale(b);
             for (int j = 0; j < QK / 2; j++) {
                 int q = qs(b, j);
@@ -60,6 +60,11 @@ public final class Q4_0Tensor extends Tensor {
             }
         }
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
@@ -96,6 +101,25 @@ public final class Q4_0Tensor extends Tensor {
                 acc = s.fma(FloatVector.broadcast(F, t.scale(b)), acc);
             }
             return acc.reduceLanes(VectorOperators.ADD);
+        }
+    
+        static void dequantize(Q4_0Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data;
+            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+                FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
+                for (int c = 0; c < QK / 2; c += BL) {
+                    ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector lo = SimdShapes.lowNibbles(q).sub((byte) 8);
+                    ByteVector hi = SimdShapes.highNibbles(q).sub((byte) 8);
+                    SimdShapes.bytesToFloats(lo, 0).mul(d).intoArray(dst, i + c);
+                    SimdShapes.bytesToFloats(hi, 0).mul(d).intoArray(dst, i + QK / 2 + c);
+                    if (PARTS == 2) {
+                        SimdShapes.bytesToFloats(lo, 1).mul(d).intoArray(dst, i + c + L);
+                        SimdShapes.bytesToFloats(hi, 1).mul(d).intoArray(dst, i + QK / 2 + c + L);
+                    }
+                }
+            }
         }
     }
 }

@@ -41,9 +41,9 @@ public final class Q4_1Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long b = row * rowBytes;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
             float d = scale(b), m = min(b);
             for (int j = 0; j < QK / 2; j++) {
                 int q = qs(b, j);
@@ -65,6 +65,11 @@ public final class Q4_1Tensor extends Tensor {
             }
         }
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
@@ -100,6 +105,25 @@ public final class Q4_1Tensor extends Tensor {
                 }
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+    
+        /** d*q + m as a multiply then an add, like ggml (q*d is exact, so this rounds once, as the scalar code does). */
+        static void dequantize(Q4_1Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data;
+            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+                FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b)), m = FloatVector.broadcast(SimdShapes.F, t.min(b));
+                for (int c = 0; c < QK / 2; c += BL) {
+                    ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector lo = SimdShapes.lowNibbles(q), hi = SimdShapes.highNibbles(q);
+                    SimdShapes.bytesToFloats(lo, 0).mul(d).add(m).intoArray(dst, i + c);
+                    SimdShapes.bytesToFloats(hi, 0).mul(d).add(m).intoArray(dst, i + QK / 2 + c);
+                    if (PARTS == 2) {
+                        SimdShapes.bytesToFloats(lo, 1).mul(d).add(m).intoArray(dst, i + c + L);
+                        SimdShapes.bytesToFloats(hi, 1).mul(d).add(m).intoArray(dst, i + QK / 2 + c + L);
+                    }
+                }
+            }
         }
     }
 }

@@ -48,9 +48,9 @@ public final class Q5_1Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long b = row * rowBytes;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
             float d = scale(b), m = min(b);
             int qh = qh(b);
             for (int e = 0; e < QK; e++) dst[off + i + e] = value(b, qh, e) * d + m;
@@ -67,6 +67,11 @@ public final class Q5_1Tensor extends Tensor {
             for (int e = 0; e < QK; e++) sum += (value(b, qh, e) * d + m) * x[xOff + i + e];
         }
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
@@ -99,6 +104,22 @@ public final class Q5_1Tensor extends Tensor {
                 }
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+    
+        static void dequantize(Q5_1Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data;
+            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+                IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
+                FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b)), m = FloatVector.broadcast(SimdShapes.F, t.min(b));
+                for (int c = 0; c < QK / 2; c += L) {
+                    IntVector q = Q5.bytes(data, b + QS + c);
+                    IntVector lo = q.and(0x0F).or(Q5.fifthBits(qh, c));
+                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Q5.fifthBits(qh, QK / 2 + c));
+                    SimdShapes.intsToFloats(lo).mul(d).add(m).intoArray(dst, i + c);
+                    SimdShapes.intsToFloats(hi).mul(d).add(m).intoArray(dst, i + QK / 2 + c);
+                }
+            }
         }
     }
 }

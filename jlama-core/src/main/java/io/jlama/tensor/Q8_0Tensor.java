@@ -32,9 +32,9 @@ public final class Q8_0Tensor extends Tensor {
     }
 
     @Override
-    public void dequantizeRow(int row, float[] dst, int off) {
-        long b = row * rowBytes;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
             float d = scale(b);
             for (int j = 0; j < QK; j++) dst[off + i + j] = data.get(I8, b + QS + j) * d;
         }
@@ -49,6 +49,11 @@ public final class Q8_0Tensor extends Tensor {
             for (int j = 0; j < QK; j++) sum += data.get(I8, b + QS + j) * d * x[xOff + i + j];
         }
         return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
@@ -79,6 +84,19 @@ public final class Q8_0Tensor extends Tensor {
                 acc = s.fma(FloatVector.broadcast(F, t.scale(b)), acc);
             }
             return acc.reduceLanes(VectorOperators.ADD);
+        }
+    
+        static void dequantize(Q8_0Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data;
+            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+                FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
+                for (int c = 0; c < QK; c += BL) {
+                    ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
+                    SimdShapes.bytesToFloats(q, 0).mul(d).intoArray(dst, i + c);
+                    if (PARTS == 2) SimdShapes.bytesToFloats(q, 1).mul(d).intoArray(dst, i + c + L);
+                }
+            }
         }
     }
 }

@@ -64,7 +64,26 @@ public abstract class Tensor {
     }
 
     /** Writes row {@code row} as floats to {@code dst[off .. off+cols)}, bit-exact with ggml's {@code to_float}. */
-    public abstract void dequantizeRow(int row, float[] dst, int off);
+    public final void dequantizeRow(int row, float[] dst, int off) {
+        dequantize(row, 0, cols, dst, off);
+    }
+
+    /**
+     * Writes columns {@code [col0, col0+n)} of a row as floats to {@code dst[off ..]}, bit-exact with ggml's
+     * {@code to_float}; col0 and n are multiples of the block size. Uses the vector kernel when it is enabled.
+     */
+    public final void dequantize(int row, int col0, int n, float[] dst, int off) {
+        if (VectorSupport.ENABLED) dequantizeVector(row, col0, n, dst, off);
+        else dequantizeScalar(row, col0, n, dst, off);
+    }
+
+    /** The plain scalar dequantization: the reference twin. */
+    protected abstract void dequantizeScalar(int row, int col0, int n, float[] dst, int off);
+
+    /** The Vector API dequantization; must give the same bits as {@link #dequantizeScalar}. */
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        dequantizeScalar(row, col0, n, dst, off);
+    }
 
     /** The plain scalar dot product of row {@code row} with {@code x[xOff .. xOff+cols)}: the reference twin. */
     public abstract float dotScalar(int row, float[] x, int xOff);

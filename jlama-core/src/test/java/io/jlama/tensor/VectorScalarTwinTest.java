@@ -159,6 +159,36 @@ class VectorScalarTwinTest {
 
     @ParameterizedTest(name = "{0} cols={1}")
     @MethodSource("cases")
+    void vectorDequantizationHasTheScalarBits(GgmlType type, int cols) {
+        Random rnd = new Random(4099L * type.id + cols);
+        int rows = 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
+            fillRandom(seg, type, rows, cols, rnd);
+            Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
+            int bs = type.blockSize;
+            for (int r = 0; r < rows; r++) {
+                // the whole row, then a random block-aligned range written at an odd offset
+                int blocks = cols / bs;
+                int b0 = rnd.nextInt(blocks), nb = 1 + rnd.nextInt(blocks - b0);
+                for (int[] range : new int[][] {{0, cols}, {b0 * bs, nb * bs}}) {
+                    int off = 1 + rnd.nextInt(7);
+                    float[] want = new float[off + range[1] + 2], got = new float[off + range[1] + 2];
+                    java.util.Arrays.fill(want, -7f);
+                    java.util.Arrays.fill(got, -7f);
+                    t.dequantizeScalar(r, range[0], range[1], want, off);
+                    t.dequantizeVector(r, range[0], range[1], got, off);
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                                type + " row " + r + " cols [" + range[0] + ", +" + range[1] + ") index " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} cols={1}")
+    @MethodSource("cases")
     void matmulOverSeveralTokensEqualsRowDots(GgmlType type, int cols) {
         Random rnd = new Random(977L * type.id + cols);
         int rows = 6, n = 3, r0 = 1, r1 = 5;
