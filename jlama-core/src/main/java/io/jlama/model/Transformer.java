@@ -203,7 +203,9 @@ public final class Transformer {
         @Override
         public void run(int worker, int workers) {
             int rows = wt.rows();
-            int r0 = WorkerPool.start(worker, workers, rows), r1 = WorkerPool.end(worker, workers, rows);
+            int tiles = (rows + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE; // split in whole panels of rows
+            int r0 = Math.min(rows, WorkerPool.start(worker, workers, tiles) * Tensor.ROW_TILE);
+            int r1 = Math.min(rows, WorkerPool.end(worker, workers, tiles) * Tensor.ROW_TILE);
             if (r0 < r1) wt.matmul(in, wt.cols(), n, out, rows, r0, r1);
         }
     }

@@ -21,6 +21,9 @@ public abstract class Tensor {
     protected static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     protected static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
 
+    /** Row ranges handed to {@link #matmul} should be multiples of this (the GEMM panel height). */
+    public static final int ROW_TILE = Gemm.MR;
+
     protected final String name;
     protected final GgmlType type;
     protected final MemorySegment data;
@@ -91,6 +94,15 @@ public abstract class Tensor {
     /** The Vector API dot product; only called when {@link VectorSupport#ENABLED}. */
     protected abstract float dotVector(int row, float[] x, int xOff);
 
+    /**
+     * The Vector API matrix-vector product over rows {@code [r0, r1)}: {@code out[outOff + r] = row r . x[xOff ..]}.
+     * Types override it with kernels that walk several rows at once (sharing the activation loads, independent
+     * FMA chains) and fold per-block constants out of the inner loop.
+     */
+    protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+        for (int r = r0; r < r1; r++) out[outOff + r] = dotVector(r, x, xOff);
+    }
+
     /** Row {@code row} dotted with {@code x[xOff ..]}, through the vector kernel when it is enabled. */
     public final float dot(int row, float[] x, int xOff) {
         return VectorSupport.ENABLED ? dotVector(row, x, xOff) : dotScalar(row, x, xOff);
@@ -98,9 +110,19 @@ public abstract class Tensor {
 
     /**
      * {@code out[t*outStride + r] = row r . x[t*xStride ..]} for tokens {@code t < n} and rows {@code r0 <= r < r1}.
-     * Each weight row is read once and used for all n tokens. Callers split row ranges across threads.
+     * Batches of {@link Gemm#MIN_TOKENS} tokens or more go through the tiled {@link Gemm}; fewer use the per-row dot
+     * kernels. Callers split row ranges across threads, preferably in multiples of {@link #ROW_TILE}.
      */
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int r0, int r1) {
+        if (n >= Gemm.MIN_TOKENS && VectorSupport.ENABLED) {
+            // a batch: decode each weight panel once, then a register-blocked product over the tokens
+            Gemm.matmul(this, x, xStride, n, out, outStride, r0, r1);
+            return;
+        }
+        if (VectorSupport.ENABLED) {
+            for (int t = 0; t < n; t++) matvecVector(x, t * xStride, out, t * outStride, r0, r1);
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             for (int t = 0; t < n; t++) {
                 out[t * outStride + r] = dot(r, x, t * xStride);

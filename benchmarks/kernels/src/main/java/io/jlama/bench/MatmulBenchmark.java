@@ -70,6 +70,14 @@ public class MatmulBenchmark {
         arena.close();
     }
 
+    /** The single-row dot kernel, row by row (what matvec does without a multi-row kernel). */
+    @Benchmark
+    public float[] rowDots(Counters c) {
+        for (int r = 0; r < rows; r++) out[r] = w.dot(r, x, 0);
+        c.weightBytes += w.data().byteSize();
+        return out;
+    }
+
     @Benchmark
     public float[] matvec(Counters c) {
         w.matmul(x, cols, 1, out, rows, 0, rows);
