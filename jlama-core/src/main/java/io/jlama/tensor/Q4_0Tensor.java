@@ -38,8 +38,8 @@ public final class Q4_0Tensor extends Tensor {
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = 0; i < n; i += QK, b += step) {
             float d = scale(b);
             for (int j = 0; j < QK / 2; j++) {
                 int q = qs(b, j);
@@ -51,9 +51,9 @@ public final class Q4_0Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long b = row * rowBytes;
+        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+        for (int i = 0; i < cols; i += QK, b += step) {
             float d = scale(b);
             for (int j = 0; j < QK; j++) {
                 int q = j < QK / 2 ? (qs(b, j) & 0x0F) : (qs(b, j - QK / 2) >>> 4);
@@ -90,9 +90,9 @@ public final class Q4_0Tensor extends Tensor {
         static float dot(Q4_0Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b = row * t.rowBytes;
+            long step = t.blockStep(row), b = t.rowBase(row);
             FloatVector acc = FloatVector.zero(F);
-            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
                 FloatVector s = FloatVector.zero(F); // lane-wise sum of (n[j]-8) * x[j] over the block
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
@@ -112,8 +112,8 @@ public final class Q4_0Tensor extends Tensor {
     
         static void dequantize(Q4_0Tensor t, int row, int col0, int n, float[] dst, int off) {
             MemorySegment data = t.data;
-            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
@@ -149,19 +149,23 @@ public final class Q4_0Tensor extends Tensor {
                 xs8[b] = 8f * s;
             }
             int r = r0;
-            if (PAIRS) for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, xs8, out, outOff + r);
+            if ((r & 1) == 1 && r < r1) { // start on a pair boundary
+                out[outOff + r] = dot1(t, r, x, xOff, xs8);
+                r++;
+            }
+            if (t.blockStep(r) != BLOCK_BYTES) { // interleaved pairs: walk both rows in one stream
+                for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, xs8, out, outOff + r);
+            }
             for (; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff, xs8);
         }
-
-        static final boolean PAIRS = Boolean.getBoolean("jlama.pairs");
 
         private static float dot1(Q4_0Tensor t, int row, float[] x, int xOff, float[] xs8) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b0 = row * t.rowBytes;
+            long step = t.blockStep(row), b0 = t.rowBase(row);
             FloatVector acc0 = FloatVector.zero(F);
             float c0 = 0f;
-            for (int xi = xOff, bi = 0, end = xOff + t.cols; xi < end; xi += QK, bi++, b0 += BLOCK_BYTES) {
+            for (int xi = xOff, bi = 0, end = xOff + t.cols; xi < end; xi += QK, bi++, b0 += step) {
                 FloatVector s0;
                 if (L == QK / 2) {
                     FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + QK / 2);
@@ -189,10 +193,10 @@ public final class Q4_0Tensor extends Tensor {
         private static void dot2(Q4_0Tensor t, int row, float[] x, int xOff, float[] xs8, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b0 = row * t.rowBytes, b1 = b0 + t.rowBytes;
+            long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1); // one stream when the pair is interleaved
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             float c0 = 0f, c1 = 0f;
-            for (int xi = xOff, bi = 0, end = xOff + t.cols; xi < end; xi += QK, bi++, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES) {
+            for (int xi = xOff, bi = 0, end = xOff + t.cols; xi < end; xi += QK, bi++, b0 += step, b1 += step) {
                 FloatVector s0, s1;
                 if (L == QK / 2) { // one vector per half block: no inner loop, first product without an add
                     FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + QK / 2);

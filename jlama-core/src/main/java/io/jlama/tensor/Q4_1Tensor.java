@@ -42,8 +42,8 @@ public final class Q4_1Tensor extends Tensor {
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = 0; i < n; i += QK, b += step) {
             float d = scale(b), m = min(b);
             for (int j = 0; j < QK / 2; j++) {
                 int q = qs(b, j);
@@ -55,9 +55,9 @@ public final class Q4_1Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long b = row * rowBytes;
+        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+        for (int i = 0; i < cols; i += QK, b += step) {
             float d = scale(b), m = min(b);
             for (int j = 0; j < QK; j++) {
                 int q = j < QK / 2 ? (qs(b, j) & 0x0F) : (qs(b, j - QK / 2) >>> 4);
@@ -89,9 +89,9 @@ public final class Q4_1Tensor extends Tensor {
         static float dot(Q4_1Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b = row * t.rowBytes;
+            long step = t.blockStep(row), b = t.rowBase(row);
             FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F); // low and high nibbles
-            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
                 FloatVector d = FloatVector.broadcast(F, t.scale(b)), m = FloatVector.broadcast(F, t.min(b));
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
@@ -110,8 +110,8 @@ public final class Q4_1Tensor extends Tensor {
         /** d*q + m as a multiply then an add, like ggml (q*d is exact, so this rounds once, as the scalar code does). */
         static void dequantize(Q4_1Tensor t, int row, int col0, int n, float[] dst, int off) {
             MemorySegment data = t.data;
-            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b)), m = FloatVector.broadcast(SimdShapes.F, t.min(b));
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);

@@ -45,8 +45,8 @@ public final class Q5_0Tensor extends Tensor {
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = 0; i < n; i += QK, b += step) {
             float d = scale(b);
             int qh = qh(b);
             for (int e = 0; e < QK; e++) dst[off + i + e] = (value(b, qh, e) - 16) * d;
@@ -55,9 +55,9 @@ public final class Q5_0Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long b = row * rowBytes;
+        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+        for (int i = 0; i < cols; i += QK, b += step) {
             float d = scale(b);
             int qh = qh(b);
             for (int e = 0; e < QK; e++) sum += (value(b, qh, e) - 16) * d * x[xOff + i + e];
@@ -86,9 +86,9 @@ public final class Q5_0Tensor extends Tensor {
         static float dot(Q5_0Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b = row * t.rowBytes;
+            long step = t.blockStep(row), b = t.rowBase(row);
             FloatVector acc = FloatVector.zero(F);
-            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector s = FloatVector.zero(F); // lane-wise sum of (n[e]-16) * x[e] over the block
                 for (int c = 0; c < QK / 2; c += L) {
@@ -105,8 +105,8 @@ public final class Q5_0Tensor extends Tensor {
     
         static void dequantize(Q5_0Tensor t, int row, int col0, int n, float[] dst, int off) {
             MemorySegment data = t.data;
-            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
                 for (int c = 0; c < QK / 2; c += L) {

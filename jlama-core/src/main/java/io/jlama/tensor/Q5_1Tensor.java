@@ -49,8 +49,8 @@ public final class Q5_1Tensor extends Tensor {
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = 0; i < n; i += QK, b += step) {
             float d = scale(b), m = min(b);
             int qh = qh(b);
             for (int e = 0; e < QK; e++) dst[off + i + e] = value(b, qh, e) * d + m;
@@ -59,9 +59,9 @@ public final class Q5_1Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long b = row * rowBytes;
+        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+        for (int i = 0; i < cols; i += QK, b += step) {
             float d = scale(b), m = min(b);
             int qh = qh(b);
             for (int e = 0; e < QK; e++) sum += (value(b, qh, e) * d + m) * x[xOff + i + e];
@@ -90,9 +90,9 @@ public final class Q5_1Tensor extends Tensor {
         static float dot(Q5_1Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b = row * t.rowBytes;
+            long step = t.blockStep(row), b = t.rowBase(row);
             FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F); // elements 0..15 and 16..31
-            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
                 FloatVector d = FloatVector.broadcast(F, t.scale(b)), m = FloatVector.broadcast(F, t.min(b));
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 for (int c = 0; c < QK / 2; c += L) {
@@ -108,8 +108,8 @@ public final class Q5_1Tensor extends Tensor {
     
         static void dequantize(Q5_1Tensor t, int row, int col0, int n, float[] dst, int off) {
             MemorySegment data = t.data;
-            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b)), m = FloatVector.broadcast(SimdShapes.F, t.min(b));
                 for (int c = 0; c < QK / 2; c += L) {

@@ -33,8 +33,8 @@ public final class Q8_0Tensor extends Tensor {
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long b = row * rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-        for (int i = 0; i < n; i += QK, b += BLOCK_BYTES) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = 0; i < n; i += QK, b += step) {
             float d = scale(b);
             for (int j = 0; j < QK; j++) dst[off + i + j] = data.get(I8, b + QS + j) * d;
         }
@@ -42,9 +42,9 @@ public final class Q8_0Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long b = row * rowBytes;
+        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += BLOCK_BYTES) {
+        for (int i = 0; i < cols; i += QK, b += step) {
             float d = scale(b);
             for (int j = 0; j < QK; j++) sum += data.get(I8, b + QS + j) * d * x[xOff + i + j];
         }
@@ -72,9 +72,9 @@ public final class Q8_0Tensor extends Tensor {
         static float dot(Q8_0Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
-            long b = row * t.rowBytes;
+            long step = t.blockStep(row), b = t.rowBase(row);
             FloatVector acc = FloatVector.zero(F);
-            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += BLOCK_BYTES) {
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
                 FloatVector s = FloatVector.zero(F); // lane-wise sum of q[j] * x[j] over the block
                 for (int c = 0; c < QK; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
@@ -88,8 +88,8 @@ public final class Q8_0Tensor extends Tensor {
     
         static void dequantize(Q8_0Tensor t, int row, int col0, int n, float[] dst, int off) {
             MemorySegment data = t.data;
-            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
-            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
                 for (int c = 0; c < QK; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);

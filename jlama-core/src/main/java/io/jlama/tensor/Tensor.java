@@ -2,6 +2,7 @@ package io.jlama.tensor;
 
 import io.jlama.gguf.GgufTensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -24,22 +25,69 @@ public abstract class Tensor {
     /** Row ranges handed to {@link #matmul} should be multiples of this (the GEMM panel height). */
     public static final int ROW_TILE = Gemm.MR;
 
+    /**
+     * Whether block types are repacked at load with each pair of rows interleaved block by block (see
+     * {@link #rowBase}). On by default with the vector kernels; {@code -Djlama.repack=false} turns it off.
+     */
+    static final boolean REPACK_PAIRS = VectorSupport.ENABLED && !"false".equalsIgnoreCase(System.getProperty("jlama.repack"));
+
     protected final String name;
     protected final GgmlType type;
+    /** The bytes the kernels read: the file's, or the pair-interleaved copy. */
     protected final MemorySegment data;
+    /** The bytes as stored in the file. */
+    private final MemorySegment fileData;
     protected final int rows;
     protected final int cols;
     protected final long rowBytes;
+    /** Rows [0, pairedRows) are stored as interleaved pairs; 0 when the layout is the file's. */
+    private final int pairedRows;
 
     protected Tensor(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         if (cols % type.blockSize != 0) throw new IllegalArgumentException(name + ": " + cols + " columns is not a multiple of " + type.blockSize);
         this.name = name;
         this.type = type;
-        this.data = data;
+        this.fileData = data;
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
+        this.pairedRows = REPACK_PAIRS && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
+        this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
+    }
+
+    /**
+     * A copy in which rows 2p and 2p+1 alternate block by block, so that a kernel walking a pair of rows (or a row
+     * and then its neighbour) reads one sequential stream: on these machines two interleaved streams read about 25%
+     * faster than two separate ones, which matters because decoding is bound by how fast weights stream in. Like
+     * llama.cpp's repacking, this costs one copy of the quantized weights in memory; the file's pages are no longer
+     * read afterwards.
+     */
+    private static MemorySegment interleavePairs(MemorySegment src, int pairedRows, int rows, long rowBytes, int blockBytes) {
+        MemorySegment dst = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        long blocks = rowBytes / blockBytes;
+        byte[] a = new byte[(int) rowBytes], b = new byte[(int) rowBytes], pair = new byte[(int) (2 * rowBytes)];
+        for (int r = 0; r < pairedRows; r += 2) {
+            MemorySegment.copy(src, I8, r * rowBytes, a, 0, (int) rowBytes);
+            MemorySegment.copy(src, I8, (r + 1) * rowBytes, b, 0, (int) rowBytes);
+            for (int k = 0; k < blocks; k++) {
+                System.arraycopy(a, k * blockBytes, pair, 2 * k * blockBytes, blockBytes);
+                System.arraycopy(b, k * blockBytes, pair, (2 * k + 1) * blockBytes, blockBytes);
+            }
+            MemorySegment.copy(pair, 0, dst, I8, r * rowBytes, pair.length);
+        }
+        if (pairedRows < rows) MemorySegment.copy(src, pairedRows * rowBytes, dst, pairedRows * rowBytes, rowBytes);
+        return dst;
+    }
+
+    /** Byte offset in {@link #data} of the first block of a row. */
+    protected final long rowBase(int row) {
+        return row < pairedRows ? (long) (row >> 1) * 2 * rowBytes + (row & 1) * (long) type.typeSize : row * rowBytes;
+    }
+
+    /** Bytes from one block of a row to the next in {@link #data}. */
+    protected final long blockStep(int row) {
+        return row < pairedRows ? 2L * type.typeSize : type.typeSize;
     }
 
     protected Tensor(GgufTensor t) {
@@ -62,8 +110,9 @@ public abstract class Tensor {
         return cols;
     }
 
+    /** The tensor's bytes as stored in the file (ggml layout, rows one after another). */
     public MemorySegment data() {
-        return data;
+        return fileData;
     }
 
     /** Writes row {@code row} as floats to {@code dst[off .. off+cols)}, bit-exact with ggml's {@code to_float}. */

@@ -88,8 +88,9 @@ class Stories260KTest {
         float[] batch = ReferenceModels.allLogits(model(variant), tokens, 512, 2);
         float[] inc = ReferenceModels.allLogitsIncremental(model(variant), tokens, 1);
         float d = ReferenceModels.maxAbsDiff(batch, inc);
-        // Same arithmetic apart from thread split and batch shape: rounding-level differences only.
-        assertTrue(d <= 1e-5f, "batch vs one-by-one: " + d);
+        // Batches go through the tiled GEMM, single tokens through the row kernels: the same products summed in
+        // another order, so only rounding differs (measured up to 1.5e-5 on logits of magnitude ~10).
+        assertTrue(d <= 5e-5f, "batch vs one-by-one: " + d);
     }
 
     @ParameterizedTest(name = "{0} {1}")
