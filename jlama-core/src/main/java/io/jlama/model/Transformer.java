@@ -183,30 +183,41 @@ public final class Transformer {
     }
 
     private void matmul(State s, WorkerPool pool, Tensor wt, float[] in, int n, float[] out) {
-        s.matmul.set(wt, in, n, out);
+        s.matmul.set(wt, in, n, out, pool.threads());
         pool.run(s.matmul);
     }
 
-    /** out[t][r] = W[r] . in[t] for a batch, rows split across workers. Reused: allocation-free. */
+    /**
+     * out[t][r] = W[r] . in[t] for a batch. Rows are handed out in chunks from a shared counter, so a worker that
+     * streams its weights faster takes more chunks instead of waiting for the other at the end. Chunks are whole
+     * row tiles. Reused: allocation-free.
+     */
     static final class MatmulTask implements WorkerPool.Task {
         Tensor wt;
         float[] in, out;
-        int n;
+        int n, chunkRows, chunks;
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
-        void set(Tensor wt, float[] in, int n, float[] out) {
+        void set(Tensor wt, float[] in, int n, float[] out, int workers) {
             this.wt = wt;
             this.in = in;
             this.n = n;
             this.out = out;
+            int rows = wt.rows();
+            int tiles = (rows + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
+            int perChunk = Math.max(4, tiles / (workers * 8)); // ~8 chunks per worker
+            this.chunkRows = perChunk * Tensor.ROW_TILE;
+            this.chunks = (rows + chunkRows - 1) / chunkRows;
+            next.set(0);
         }
 
         @Override
         public void run(int worker, int workers) {
-            int rows = wt.rows();
-            int tiles = (rows + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE; // split in whole panels of rows
-            int r0 = Math.min(rows, WorkerPool.start(worker, workers, tiles) * Tensor.ROW_TILE);
-            int r1 = Math.min(rows, WorkerPool.end(worker, workers, tiles) * Tensor.ROW_TILE);
-            if (r0 < r1) wt.matmul(in, wt.cols(), n, out, rows, r0, r1);
+            int rows = wt.rows(), cols = wt.cols();
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                int r0 = c * chunkRows, r1 = Math.min(rows, r0 + chunkRows);
+                wt.matmul(in, cols, n, out, rows, r0, r1);
+            }
         }
     }
 
