@@ -4,6 +4,7 @@ import io.jlama.ops.Activations;
 import io.jlama.ops.Norms;
 import io.jlama.ops.Rope;
 import io.jlama.ops.Softmax;
+import io.jlama.ops.VectorOps;
 import io.jlama.parallel.WorkerPool;
 import io.jlama.tensor.Tensor;
 
@@ -157,7 +158,7 @@ public final class Transformer {
             for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.ffnNorm, d, c.normEps());
             matmul(s, pool, l.ffnGate, s.xb, n, s.hb);
             matmul(s, pool, l.ffnUp, s.xb, n, s.hb2);
-            Activations.swiglu(s.hb, s.hb2, 0, n * c.feedForwardLength());
+            VectorOps.swiglu(s.hb, s.hb2, 0, n * c.feedForwardLength());
             matmul(s, pool, l.ffnDown, s.hb, n, s.xb2);
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
         }
@@ -231,36 +232,30 @@ public final class Transformer {
             this.layer = layer;
             this.pos0 = pos0;
             this.n = n;
+            next.set(0);
         }
+
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void run(int worker, int workers) {
             int items = n * c.headCount();
-            int i0 = WorkerPool.start(worker, workers, items), i1 = WorkerPool.end(worker, workers, items);
             float[] sc = s.scores[worker];
             float[] keys = s.kv.keys[layer], vals = s.kv.values[layer];
             int hk = c.headDimK(), hv = c.headDimV(), kDim = c.kDim(), vDim = c.vDim();
             int group = c.headCount() / c.headCountKv();
             float scale = (float) (1.0 / Math.sqrt(hk));
-            for (int item = i0; item < i1; item++) {
+            // items are taken one by one from a shared counter: later tokens see longer contexts
+            for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
                 int t = item / c.headCount(), h = item % c.headCount();
                 int kvh = h / group;
                 int len = pos0 + t + 1; // causal: keys 0 .. pos0+t
                 int qo = t * c.qDim() + h * hk;
-                for (int p = 0; p < len; p++) {
-                    int ko = p * kDim + kvh * hk;
-                    float dot = 0f;
-                    for (int i = 0; i < hk; i++) dot += s.q[qo + i] * keys[ko + i];
-                    sc[p] = dot * scale;
-                }
+                for (int p = 0; p < len; p++) sc[p] = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk) * scale;
                 Softmax.softmax(sc, 0, len);
                 int ao = t * c.headCount() * hv + h * hv;
-                for (int i = 0; i < hv; i++) s.att[ao + i] = 0f;
-                for (int p = 0; p < len; p++) {
-                    float a = sc[p];
-                    int vo = p * vDim + kvh * hv;
-                    for (int i = 0; i < hv; i++) s.att[ao + i] += a * vals[vo + i];
-                }
+                java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
+                for (int p = 0; p < len; p++) VectorOps.axpy(sc[p], vals, p * vDim + kvh * hv, s.att, ao, hv);
             }
         }
     }

@@ -1,0 +1,45 @@
+package io.jlama.ops;
+
+import io.jlama.tensor.VectorSupport;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Vector API routines of {@link VectorOps} against their scalar twins, on random data and awkward lengths. */
+class VectorOpsTwinTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 8, 15, 16, 17, 31, 64, 100, 129, 1000})
+    void vectorEqualsScalar(int n) {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Random r = new Random(n);
+        int off = r.nextInt(5);
+        float[] a = new float[off + n + 3], b = new float[off + n + 3];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextGaussian();
+            b[i] = (float) r.nextGaussian() * 4;
+        }
+        double abs = 0;
+        for (int i = 0; i < n; i++) abs += Math.abs(a[off + i] * b[off + i]);
+        // a reordered float sum: within a few ulps of the sum of magnitudes
+        assertEquals(VectorOps.dotScalar(a, off, b, off, n), VectorOps.Simd.dot(a, off, b, off, n), 1e-6 * abs + 1e-7);
+
+        float[] y1 = b.clone(), y2 = b.clone();
+        VectorOps.axpyScalar(0.37f, a, off, y1, off, n);
+        VectorOps.Simd.axpy(0.37f, a, off, y2, off, n);
+        for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-6f * (1 + Math.abs(y1[i])), "axpy " + i); // fma rounds once
+
+        float[] g1 = a.clone(), g2 = a.clone();
+        Activations.swiglu(g1, b, off, n);
+        VectorOps.Simd.swiglu(g2, b, off, n);
+        for (int i = 0; i < g1.length; i++) {
+            // the vector exp is not correctly rounded: a few ulps
+            assertTrue(Math.abs(g1[i] - g2[i]) <= 1e-5f * (1 + Math.abs(g1[i])), "swiglu " + i + ": " + g1[i] + " vs " + g2[i]);
+        }
+    }
+}
