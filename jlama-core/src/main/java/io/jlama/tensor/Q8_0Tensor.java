@@ -61,6 +61,12 @@ public final class Q8_0Tensor extends Tensor {
         return Simd.dot(this, row, x, xOff);
     }
 
+    @Override
+    protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+        if (SimdShapes.L == 16) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        else super.matvecVector(x, xOff, out, outOff, r0, r1);
+    }
+
     /**
      * Vector API kernel; a nested class so that it is loaded only when the module is present. Since q*d is exact,
      * a block contributes {@code d * sum(q[j] * x[j])}: the inner sum in lanes, then one fma with d per block.
@@ -97,6 +103,42 @@ public final class Q8_0Tensor extends Tensor {
                     if (PARTS == 2) SimdShapes.bytesToFloats(q, 1).mul(d).intoArray(dst, i + c + L);
                 }
             }
+        }
+    
+        /** Matrix-vector product for 16 float lanes: rows of an interleaved pair are walked together in one stream. */
+        static void matvec(Q8_0Tensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+            int r = r0;
+            if ((r & 1) == 1 && r < r1) {
+                out[outOff + r] = dot(t, r, x, xOff);
+                r++;
+            }
+            if (t.blockStep(r) != BLOCK_BYTES) {
+                for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, out, outOff + r);
+            }
+            for (; r < r1; r++) out[outOff + r] = dot(t, r, x, xOff);
+        }
+
+        /** Two rows, written out without helper methods (see SimdShapes: C2's inlining budget). */
+        private static void dot2(Q8_0Tensor t, int row, float[] x, int xOff, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b0 += step, b1 += step) {
+                FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + 16);
+                ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS, ByteOrder.LITTLE_ENDIAN);
+                FloatVector s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s0);
+                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS, ByteOrder.LITTLE_ENDIAN);
+                FloatVector s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s1);
+                acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b0))), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b1))), acc1);
+            }
+            out[o] = acc0.reduceLanes(VectorOperators.ADD);
+            out[o + 1] = acc1.reduceLanes(VectorOperators.ADD);
         }
     }
 }
