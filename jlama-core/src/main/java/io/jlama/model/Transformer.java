@@ -151,7 +151,9 @@ public final class Transformer {
             System.arraycopy(s.k, 0, s.kv.keys[li], pos0 * c.kDim(), n * c.kDim());
             System.arraycopy(s.v, 0, s.kv.values[li], pos0 * c.vDim(), n * c.vDim());
             s.attention.set(s, li, pos0, n);
-            pool.run(s.attention);
+            long attnWork = (long) n * c.headCount() * (pos0 + n) * (c.headDimK() + c.headDimV());
+            if (attnWork < PARALLEL_MIN_MACS) s.attention.run(0, 1);
+            else pool.run(s.attention);
             matmul(s, pool, l.wo, s.att, n, s.xb2);
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
 
@@ -183,7 +185,14 @@ public final class Transformer {
         for (int t = 0; t < n; t++) for (int i = 0; i < m; i++) y[t * m + i] += bias[i];
     }
 
+    /** Below this many multiply-adds a matmul runs on the calling thread: waking the workers would cost more. */
+    static final long PARALLEL_MIN_MACS = 1 << 18;
+
     private void matmul(State s, WorkerPool pool, Tensor wt, float[] in, int n, float[] out) {
+        if ((long) wt.rows() * wt.cols() * n < PARALLEL_MIN_MACS) {
+            wt.matmul(in, wt.cols(), n, out, wt.rows(), 0, wt.rows());
+            return;
+        }
         s.matmul.set(wt, in, n, out, pool.threads());
         pool.run(s.matmul);
     }
