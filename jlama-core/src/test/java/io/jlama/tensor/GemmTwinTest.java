@@ -1,0 +1,65 @@
+package io.jlama.tensor;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The tiled prompt GEMM (vector panels and 4x4 micro-kernel) against its scalar twin, for every weight type, on
+ * row ranges and batch sizes that leave remainders of the 4-row and 4-token tiles, and odd row lengths.
+ */
+class GemmTwinTest {
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType type : Tensors.supported()) {
+            int[] colsList = type.blockSize == 1 ? new int[] {1, 17, 172, 1001} : new int[] {32, 96, 4128};
+            for (int cols : colsList) for (int n : new int[] {4, 5, 7, 9}) out.add(Arguments.of(type, cols, n));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} cols={1} n={2}")
+    @MethodSource("cases")
+    void gemmEqualsScalarTwin(GgmlType type, int cols, int n) {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Random rnd = new Random(7919L * type.id + 31L * cols + n);
+        int rows = 11, r0 = 1, r1 = 10; // 9 rows: two full 4-row panels and a remainder, starting on an odd row
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
+            VectorScalarTwinTest.fillRandom(seg, type, rows, cols, rnd);
+            Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
+            int xStride = cols + 3, outStride = rows + 1;
+            float[] x = new float[n * xStride];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] got = new float[n * outStride], want = new float[n * outStride];
+            Arrays.fill(got, Float.NaN);
+            Arrays.fill(want, Float.NaN);
+            t.matmul(x, xStride, n, got, outStride, r0, r1); // n >= 4: the GEMM path
+            Gemm.matmulScalar(t, x, xStride, n, want, outStride, r0, r1);
+            for (int tok = 0; tok < n; tok++) {
+                for (int r = 0; r < outStride; r++) {
+                    float g = got[tok * outStride + r], w = want[tok * outStride + r];
+                    if (r < r0 || r >= r1) {
+                        assertTrue(Float.isNaN(g), "row " + r + " outside [r0, r1) was written");
+                        continue;
+                    }
+                    // the same exact products summed in another order: within the twin tolerance
+                    double tol = VectorScalarTwinTest.REL_TOL * VectorScalarTwinTest.absDot(TensorFixtures.dequantizeRow(t, r), x, tok * xStride) + 1e-6;
+                    assertTrue(Math.abs(g - w) <= tol, type + " token " + tok + " row " + r + ": " + g + " vs " + w);
+                }
+            }
+        }
+    }
+}
