@@ -66,7 +66,7 @@ class CliTest {
     void generateJsonMatchesLlamaCppGreedy() throws Exception {
         Path model = shared("models/tinystories/stories260K.gguf");
         JsonNode ref = JSON.readTree(shared("reference/stories260K/f32/p0.greedy.json").toFile());
-        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "64", "--json", "--threads", "2");
+        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "64", "--json", "--threads", "2", "--temperature", "0");
         assertEquals(0, r.code(), r.err());
         JsonNode j = JSON.readTree(r.out());
         Assertions.assertArrayEquals(ints(ref.get("prompt_tokens")), ints(j.get("prompt_tokens")));
@@ -81,10 +81,57 @@ class CliTest {
     void generateStreamsTheText() throws Exception {
         Path model = shared("models/tinystories/stories260K.gguf");
         JsonNode ref = JSON.readTree(shared("reference/stories260K/f32/p0.greedy.json").toFile());
-        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "128");
+        Result r = run(null, "generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "128", "--temperature", "0");
         assertEquals(0, r.code(), r.err());
         assertEquals("Once upon a time" + ref.get("text").asText() + "\n", r.out());
         assertTrue(r.err().contains("tok/s"), r.err());
+    }
+
+    @Test
+    void seededSamplingIsReproducibleAcrossRunsAndThreadCounts() throws Exception {
+        String model = shared("models/tinystories/stories260K.gguf").toString();
+        JsonNode a = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "48", "--seed", "7", "--threads", "1", "--json").out());
+        JsonNode b = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "48", "--seed", "7", "--threads", "2", "--json").out());
+        JsonNode c = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "48", "--seed", "8", "--threads", "2", "--json").out());
+        assertEquals(7, a.get("seed").asLong());
+        Assertions.assertArrayEquals(ints(a.get("tokens")), ints(b.get("tokens")));
+        assertEquals(a.get("text").asText(), b.get("text").asText());
+        assertTrue(!a.get("text").asText().equals(c.get("text").asText()), "seeds 7 and 8 gave the same story");
+        assertEquals(48, ints(a.get("tokens")).length); // --max-tokens honoured (no EOS in 48 tokens here)
+    }
+
+    @Test
+    void stopStringEndsTheOutputBeforeIt() throws Exception {
+        String model = shared("models/tinystories/stories260K.gguf").toString();
+        JsonNode full = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "64", "--temperature", "0", "--json").out());
+        String text = full.get("text").asText(); // ", there was a little girl named Lily. She loved ..."
+        int at = text.indexOf("Lily");
+        assertTrue(at > 0, text);
+        JsonNode stopped = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "64", "--temperature", "0",
+                "--stop", "Lily", "--stop", "never appears", "--json").out());
+        assertEquals(text.substring(0, at), stopped.get("text").asText());
+        assertEquals("stop_string", stopped.get("stop_reason").asText());
+        Result streamed = run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "64", "--temperature", "0", "--stop", "Lily");
+        assertEquals("Once upon a time" + text.substring(0, at) + "\n", streamed.out());
+    }
+
+    @Test
+    void topLogprobsAreReportedPerToken() throws Exception {
+        String model = shared("models/tinystories/stories260K.gguf").toString();
+        JsonNode j = JSON.readTree(run(null, "generate", "-m", model, "-p", "Once upon a time", "-n", "8", "--temperature", "0",
+                "--top-logprobs", "3", "--json").out());
+        JsonNode lp = j.get("logprobs");
+        assertEquals(8, lp.size());
+        for (JsonNode t : lp) {
+            JsonNode top = t.get("top_logprobs");
+            assertEquals(3, top.size());
+            // greedy: the chosen token is the most likely one, and log-probabilities are <= 0 and descending
+            assertEquals(t.get("id").asInt(), top.get(0).get("id").asInt());
+            assertEquals(t.get("logprob").asDouble(), top.get(0).get("logprob").asDouble(), 1e-6);
+            assertTrue(top.get(0).get("logprob").asDouble() <= 0);
+            assertTrue(top.get(0).get("logprob").asDouble() >= top.get(1).get("logprob").asDouble());
+            assertTrue(top.get(1).get("logprob").asDouble() >= top.get(2).get("logprob").asDouble());
+        }
     }
 
     @Test
@@ -154,7 +201,7 @@ class CliTest {
         assertEquals(1, bad.code());
         assertOneLine(bad.err(), "junk.gguf");
         assertTrue(bad.err().contains("magic"), bad.err());
-        Result badTemp = run(null, "generate", "-m", shared("models/tinystories/stories260K.gguf").toString(), "-p", "x", "--temperature", "0.7");
+        Result badTemp = run(null, "generate", "-m", shared("models/tinystories/stories260K.gguf").toString(), "-p", "x", "--temperature", "NaN");
         assertEquals(1, badTemp.code());
         assertOneLine(badTemp.err(), "temperature");
         Result tooLong = run(null, "generate", "-m", shared("models/tinystories/stories260K.gguf").toString(), "-p", "Once upon a time ".repeat(20), "--ctx-size", "16");

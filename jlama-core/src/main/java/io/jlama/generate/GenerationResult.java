@@ -1,23 +1,32 @@
 package io.jlama.generate;
 
+import java.util.List;
+
 /**
  * What a generation produced.
  *
- * @param promptTokens            the prompt as evaluated (BOS included when the model adds one)
- * @param tokens                  the generated ids
- * @param text                    the generated text
- * @param stopReason              why it stopped
- * @param promptSeconds           time to process the prompt
- * @param decodeSeconds           time to generate the tokens after the first
+ * @param promptTokens  the prompt as evaluated (BOS included when the model adds one)
+ * @param tokens        the generated ids (the end-of-generation token is not included)
+ * @param text          the generated text (a stop string is not included)
+ * @param stopReason    why it stopped
+ * @param promptSeconds time to process the prompt
+ * @param decodeSeconds time to generate the tokens after the first
+ * @param events        each token's log-probability and alternatives
+ * @param seed          the sampler's seed (replay a random run with it)
  */
-public record GenerationResult(int[] promptTokens, int[] tokens, String text, StopReason stopReason, double promptSeconds, double decodeSeconds) {
+public record GenerationResult(int[] promptTokens, int[] tokens, String text, StopReason stopReason, double promptSeconds,
+                               double decodeSeconds, List<TokenEvent> events, long seed) {
     public enum StopReason {
         /** The token limit was reached. */
         MAX_TOKENS,
         /** The model produced an end-of-generation token. */
         END_OF_GENERATION,
+        /** A stop string was produced. */
+        STOP_STRING,
         /** The context is full. */
-        CONTEXT_FULL
+        CONTEXT_FULL,
+        /** {@link Session#cancel()} was called. */
+        CANCELLED
     }
 
     public double promptTokensPerSecond() {

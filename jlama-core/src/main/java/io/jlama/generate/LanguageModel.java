@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * try (LanguageModel model = LanguageModel.load(Path.of("model.gguf"));
  *      Session session = model.newSession()) {
  *     GenerationResult r = session.generate("Once upon a time", GenerateOptions.greedy(64),
- *             (id, text) -> System.out.print(text));
+ *             event -> System.out.print(event.text()));
  * }
  * }</pre>
  */

@@ -1,11 +1,7 @@
 package io.jlama.generate;
 
-/** Receives generated tokens as they come. */
+/** Receives generated tokens as they come. Called on the generating thread. */
 @FunctionalInterface
 public interface TokenListener {
-    /**
-     * @param token the token id
-     * @param text  the text it completes: may be empty while a multi-byte character is still incomplete
-     */
-    void onToken(int token, String text);
+    void onToken(TokenEvent event);
 }
