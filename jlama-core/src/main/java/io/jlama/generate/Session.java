@@ -43,6 +43,16 @@ public final class Session implements AutoCloseable {
         state.rewind(0);
     }
 
+    /** Forgets the tokens from {@code position} on, keeping the cache before it (reusing a shared prefix). */
+    public void rewind(int position) {
+        state.rewind(position);
+    }
+
+    /** The model this session runs on. */
+    public LanguageModel model() {
+        return model;
+    }
+
     /**
      * Feeds tokens and returns the logits after the last one (a view valid until the next call), or with
      * {@code allLogits} a new array of {@code [tokens.length][vocab]} logits, one row per position.
