@@ -1,7 +1,9 @@
 package io.jlama.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.jlama.generate.Chat;
 import io.jlama.generate.GenerateOptions;
+import io.jlama.generate.TokenListener;
 import io.jlama.generate.GenerationResult;
 import io.jlama.generate.LanguageModel;
 import io.jlama.generate.Session;
@@ -31,14 +33,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object at the end instead of streaming text")
     boolean json;
 
+    @Option(names = "--chat", description = "wrap the prompt as a user message in the model's chat template")
+    boolean chatMode;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "with --chat: a system message")
+    String system;
+
     @Override
     public Integer call() throws Exception {
         GenerateOptions opts = sampling.toGenerateOptions();
         PrintStream out = Console.out();
         try (LanguageModel m = model.load(); Session s = m.newSession()) {
             GenerationResult r;
+            Chat chat = chatMode ? new Chat(s, m.chatTemplate()).system(system) : null;
+            if (!chatMode && system != null) throw new IllegalArgumentException("--system needs --chat");
             if (json) {
-                r = s.generate(prompt, opts, null);
+                r = chat != null ? chat.send(prompt, opts, null) : s.generate(prompt, opts, null);
                 try (JsonGenerator g = Json.to(out, false)) {
                     g.writeStartObject();
                     g.writeStringField("model", model.model.toString());
@@ -57,12 +67,13 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 out.println();
             } else {
-                out.print(prompt);
+                if (chat == null) out.print(prompt);
                 out.flush();
-                r = s.generate(prompt, opts, ev -> {
+                TokenListener print = ev -> {
                     out.print(ev.text());
                     out.flush();
-                });
+                };
+                r = chat != null ? chat.send(prompt, opts, print) : s.generate(prompt, opts, print);
                 out.println();
                 out.flush();
                 System.err.printf("jlama: prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | %d threads | seed %d | stop: %s%n",

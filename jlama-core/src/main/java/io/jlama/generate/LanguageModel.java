@@ -1,5 +1,6 @@
 package io.jlama.generate;
 
+import io.jlama.chat.ChatTemplate;
 import io.jlama.gguf.GgufFile;
 import io.jlama.model.Architecture;
 import io.jlama.model.ModelConfig;
@@ -27,6 +28,7 @@ public final class LanguageModel implements AutoCloseable {
     private final ModelConfig config;
     private final Transformer transformer;
     private volatile Tokenizer tokenizer;
+    private volatile ChatTemplate chatTemplate;
     private final WorkerPool pool;
     private final LoadOptions options;
     private final int contextLength;
@@ -81,6 +83,21 @@ public final class LanguageModel implements AutoCloseable {
             synchronized (this) {
                 if (tokenizer == null) tokenizer = Tokenizer.fromGguf(gguf);
                 t = tokenizer;
+            }
+        }
+        return t;
+    }
+
+    /**
+     * The model's chat template ({@code tokenizer.chat_template}), or the documented plain format when it has none,
+     * with {@code bos_token}/{@code eos_token} set from the vocabulary. Parsed on first use.
+     */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null) {
+            synchronized (this) {
+                if (chatTemplate == null) chatTemplate = ChatTemplate.forModel(gguf, tokenizer().vocabulary());
+                t = chatTemplate;
             }
         }
         return t;
