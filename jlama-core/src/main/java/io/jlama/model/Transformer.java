@@ -138,9 +138,7 @@ public final class Transformer {
         for (int li = 0; li < w.layers.length; li++) {
             Weights.Layer l = w.layers[li];
             for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.attnNorm, d, c.normEps());
-            matmul(s, pool, l.wq, s.xb, n, s.q);
-            matmul(s, pool, l.wk, s.xb, n, s.k);
-            matmul(s, pool, l.wv, s.xb, n, s.v);
+            matmul(s, pool, s.xb, n, l.wq, s.q, l.wk, s.k, l.wv, s.v);
             if (l.bq != null) addBias(s.q, l.bq, n);
             if (l.bk != null) addBias(s.k, l.bk, n);
             if (l.bv != null) addBias(s.v, l.bv, n);
@@ -158,8 +156,7 @@ public final class Transformer {
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
 
             for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.ffnNorm, d, c.normEps());
-            matmul(s, pool, l.ffnGate, s.xb, n, s.hb);
-            matmul(s, pool, l.ffnUp, s.xb, n, s.hb2);
+            matmul(s, pool, s.xb, n, l.ffnGate, s.hb, l.ffnUp, s.hb2, null, null);
             VectorOps.swiglu(s.hb, s.hb2, 0, n * c.feedForwardLength());
             matmul(s, pool, l.ffnDown, s.hb, n, s.xb2);
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
@@ -189,44 +186,73 @@ public final class Transformer {
     static final long PARALLEL_MIN_MACS = 1 << 18;
 
     private void matmul(State s, WorkerPool pool, Tensor wt, float[] in, int n, float[] out) {
-        if ((long) wt.rows() * wt.cols() * n < PARALLEL_MIN_MACS) {
-            wt.matmul(in, wt.cols(), n, out, wt.rows(), 0, wt.rows());
+        matmul(s, pool, in, n, wt, out, null, null, null, null);
+    }
+
+    /** Up to three products sharing one input, run as one parallel task (nulls are skipped). */
+    private void matmul(State s, WorkerPool pool, float[] in, int n, Tensor w0, float[] o0, Tensor w1, float[] o1, Tensor w2, float[] o2) {
+        long macs = (long) w0.rows() * w0.cols() * n;
+        if (w1 != null) macs += (long) w1.rows() * w1.cols() * n;
+        if (w2 != null) macs += (long) w2.rows() * w2.cols() * n;
+        if (macs < PARALLEL_MIN_MACS) {
+            w0.matmul(in, w0.cols(), n, o0, w0.rows(), 0, w0.rows());
+            if (w1 != null) w1.matmul(in, w1.cols(), n, o1, w1.rows(), 0, w1.rows());
+            if (w2 != null) w2.matmul(in, w2.cols(), n, o2, w2.rows(), 0, w2.rows());
             return;
         }
-        s.matmul.set(wt, in, n, out, pool.threads());
+        s.matmul.set(in, n, pool.threads(), w0, o0, w1, o1, w2, o2);
         pool.run(s.matmul);
     }
 
     /**
-     * out[t][r] = W[r] . in[t] for a batch. Rows are handed out in chunks from a shared counter, so a worker that
-     * streams its weights faster takes more chunks instead of waiting for the other at the end. Chunks are whole
-     * row tiles. Reused: allocation-free.
+     * out_j[t][r] = W_j[r] . in[t] for a batch and up to three weights sharing the input (Q/K/V, gate/up), in one
+     * pass of the pool: fewer barriers per layer. Rows are handed out in chunks from a shared counter, so a worker
+     * that streams its weights faster takes more chunks instead of waiting for the other at the end. Chunks are
+     * whole row tiles of one weight. Reused: allocation-free.
      */
     static final class MatmulTask implements WorkerPool.Task {
-        Tensor wt;
-        float[] in, out;
-        int n, chunkRows, chunks;
+        final Tensor[] ws = new Tensor[3];
+        final float[][] outs = new float[3][];
+        final int[] chunkRows = new int[3], firstChunk = new int[4];
+        int count, n;
+        float[] in;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
-        void set(Tensor wt, float[] in, int n, float[] out, int workers) {
-            this.wt = wt;
+        void set(float[] in, int n, int workers, Tensor w0, float[] o0, Tensor w1, float[] o1, Tensor w2, float[] o2) {
             this.in = in;
             this.n = n;
-            this.out = out;
-            int rows = wt.rows();
-            int tiles = (rows + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
-            int perChunk = Math.max(4, tiles / (workers * 8)); // ~8 chunks per worker
-            this.chunkRows = perChunk * Tensor.ROW_TILE;
-            this.chunks = (rows + chunkRows - 1) / chunkRows;
+            count = 0;
+            add(w0, o0);
+            add(w1, o1);
+            add(w2, o2);
+            long totalTiles = 0;
+            for (int j = 0; j < count; j++) totalTiles += (ws[j].rows() + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
+            int perChunk = (int) Math.max(4, totalTiles / (workers * 8L)); // ~8 chunks per worker
+            firstChunk[0] = 0;
+            for (int j = 0; j < count; j++) {
+                chunkRows[j] = perChunk * Tensor.ROW_TILE;
+                firstChunk[j + 1] = firstChunk[j] + (ws[j].rows() + chunkRows[j] - 1) / chunkRows[j];
+            }
             next.set(0);
+        }
+
+        private void add(Tensor w, float[] o) {
+            if (w == null) return;
+            ws[count] = w;
+            outs[count] = o;
+            count++;
         }
 
         @Override
         public void run(int worker, int workers) {
-            int rows = wt.rows(), cols = wt.cols();
+            int chunks = firstChunk[count];
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                int r0 = c * chunkRows, r1 = Math.min(rows, r0 + chunkRows);
-                wt.matmul(in, cols, n, out, rows, r0, r1);
+                int j = 0;
+                while (c >= firstChunk[j + 1]) j++;
+                Tensor wt = ws[j];
+                int rows = wt.rows();
+                int r0 = (c - firstChunk[j]) * chunkRows[j], r1 = Math.min(rows, r0 + chunkRows[j]);
+                wt.matmul(in, wt.cols(), n, outs[j], rows, r0, r1);
             }
         }
     }
