@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,11 +18,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The commands end to end on stories260K, checked against llama.cpp's reference outputs. */
+/** The commands end to end on stories260K (and tokenize on llama.cpp's vocabulary files), checked against llama.cpp's reference outputs. */
 class CliTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -173,6 +177,31 @@ class CliTest {
         JsonNode t = JSON.readTree(text.out());
         Assertions.assertArrayEquals(ints(prompts.get(0).get("tokens_with_bos")), ints(t.get("tokens")));
         assertEquals(" Once", t.get("pieces").get(1).asText());
+    }
+
+    /**
+     * {@code jlama tokenize --jsonl} on every vocabulary-only file with llama.cpp's test vectors (SentencePiece,
+     * byte-level BPE, WordPiece): the ids of llama.cpp's .out files.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "phi-3", "bert-bge", "deepseek-coder", "deepseek-llm", "falcon",
+            "gpt-2", "mpt", "refact", "starcoder"})
+    void tokenizeJsonlAgreesWithLlamaCppVectors(String vocab) throws Exception {
+        Path model = shared("models/llamacpp-vocab/ggml-vocab-" + vocab + ".gguf");
+        String all = Files.readString(shared("models/llamacpp-vocab/ggml-vocab-" + vocab + ".gguf.inp"), StandardCharsets.UTF_8);
+        List<String> expected = Files.readAllLines(shared("models/llamacpp-vocab/ggml-vocab-" + vocab + ".gguf.out"));
+        String[] inputs = all.split("\n__ggml_vocab_test__\n", -1);
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < expected.size(); i++) in.append(JSON.writeValueAsString(inputs[i])).append('\n');
+        Result r = run(in.toString(), "tokenize", "-m", model.toString(), "--jsonl");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        assertEquals(expected.size(), lines.length);
+        for (int i = 0; i < expected.size(); i++) {
+            String want = expected.get(i).trim();
+            int[] ids = want.isEmpty() ? new int[0] : Arrays.stream(want.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+            Assertions.assertArrayEquals(ids, ints(JSON.readTree(lines[i])), vocab + " #" + i);
+        }
     }
 
     @Test

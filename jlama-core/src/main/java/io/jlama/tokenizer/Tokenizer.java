@@ -11,17 +11,21 @@ import java.nio.charset.StandardCharsets;
  */
 public interface Tokenizer {
     /** The tokenizer models {@link #fromGguf} supports ({@code tokenizer.ggml.model}). */
-    String SUPPORTED = "llama";
+    String SUPPORTED = "llama, gpt2, bert";
 
     /**
      * The tokenizer described by a GGUF file's {@code tokenizer.ggml.*} metadata: {@code "llama"} (SentencePiece
-     * scores) gives a {@link SentencePieceTokenizer}. Any other model, or a missing/malformed vocabulary, throws a
-     * {@link ModelFormatException} naming the file and the key.
+     * scores) gives a {@link SentencePieceTokenizer}, {@code "gpt2"} (byte-level BPE with merges, pre-tokenizer by
+     * {@code tokenizer.ggml.pre}) a {@link BpeTokenizer}, {@code "bert"} (WordPiece) a {@link WordPieceTokenizer}.
+     * Any other model or pre-tokenizer, or a missing/malformed vocabulary, throws a {@link ModelFormatException}
+     * naming the file and the key.
      */
     static Tokenizer fromGguf(GgufFile gguf) {
         String model = gguf.getString(Vocabulary.KEY_MODEL);
         return switch (model) {
             case "llama" -> new SentencePieceTokenizer(Vocabulary.fromGguf(gguf));
+            case "gpt2" -> new BpeTokenizer(Vocabulary.fromGguf(gguf));
+            case "bert" -> new WordPieceTokenizer(Vocabulary.fromGguf(gguf));
             default -> throw new ModelFormatException(gguf.path(),
                     Vocabulary.KEY_MODEL + " '" + model + "' is not supported yet (supported: " + SUPPORTED + ")");
         };

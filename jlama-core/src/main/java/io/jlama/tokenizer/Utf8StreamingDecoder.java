@@ -3,17 +3,28 @@ package io.jlama.tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** {@link StreamingDecoder} over a tokenizer's {@link Tokenizer#tokenBytes}. */
+/**
+ * {@link StreamingDecoder} over a tokenizer's {@link Tokenizer#tokenBytes}. Bytes go through two hold-backs: when
+ * the vocabulary cleans up spaces ({@link AbstractTokenizer#cleanSpaces}), the tail that the next token could still
+ * change (a trailing space, apostrophe, 'r' or 'v') waits; then an incomplete UTF-8 character at the end waits.
+ */
 final class Utf8StreamingDecoder implements StreamingDecoder {
     private final Tokenizer tokenizer;
+    private final boolean cleanSpaces;
     private boolean stripSpace;
+    private byte[] raw = new byte[64]; // cleanSpaces: bytes not yet cleaned
+    private int rawLen;
     private byte[] buf = new byte[64];
     private int held; // bytes of an incomplete character at the start of buf
 
-    /** @param stripLeadingSpace remove one space from the start of the first token's piece (llama.cpp's detokenize) */
-    Utf8StreamingDecoder(Tokenizer tokenizer, boolean stripLeadingSpace) {
+    /**
+     * @param stripLeadingSpace remove one space from the start of the first token's piece (llama.cpp's detokenize)
+     * @param cleanSpaces       apply llama.cpp's clean-up of spaces before punctuation
+     */
+    Utf8StreamingDecoder(Tokenizer tokenizer, boolean stripLeadingSpace, boolean cleanSpaces) {
         this.tokenizer = tokenizer;
         this.stripSpace = stripLeadingSpace;
+        this.cleanSpaces = cleanSpaces;
     }
 
     @Override
@@ -24,21 +35,41 @@ final class Utf8StreamingDecoder implements StreamingDecoder {
             if (piece.length > 0 && piece[0] == ' ') from = 1;
             stripSpace = false;
         }
-        int n = held + piece.length - from;
-        if (n > buf.length) buf = Arrays.copyOf(buf, Math.max(n, buf.length * 2));
-        System.arraycopy(piece, from, buf, held, piece.length - from);
-        int cut = completeLength(buf, n);
+        if (!cleanSpaces) return append(piece, from, piece.length - from, false);
+        raw = ensure(raw, rawLen + piece.length - from);
+        System.arraycopy(piece, from, raw, rawLen, piece.length - from);
+        rawLen += piece.length - from;
+        int cut = rawLen;
+        while (cut > 0 && !AbstractTokenizer.canCutAfter(raw[cut - 1])) cut--;
+        if (cut == 0) return "";
+        int n = AbstractTokenizer.cleanSpaces(raw, cut); // cleans raw[0, cut) in place
+        String out = append(raw, 0, n, false);
+        System.arraycopy(raw, cut, raw, 0, rawLen - cut);
+        rawLen -= cut;
+        return out;
+    }
+
+    @Override
+    public String finish() {
+        int n = rawLen == 0 ? 0 : AbstractTokenizer.cleanSpaces(raw, rawLen);
+        rawLen = 0;
+        return append(raw, 0, n, true);
+    }
+
+    /** Adds b[off, off+len) after the held bytes; returns the complete characters (all of them when flushing). */
+    private String append(byte[] b, int off, int len, boolean flush) {
+        int n = held + len;
+        buf = ensure(buf, n);
+        System.arraycopy(b, off, buf, held, len);
+        int cut = flush ? n : completeLength(buf, n);
         String out = new String(buf, 0, cut, StandardCharsets.UTF_8);
         System.arraycopy(buf, cut, buf, 0, n - cut);
         held = n - cut;
         return out;
     }
 
-    @Override
-    public String finish() {
-        String out = new String(buf, 0, held, StandardCharsets.UTF_8);
-        held = 0;
-        return out;
+    private static byte[] ensure(byte[] b, int n) {
+        return n > b.length ? Arrays.copyOf(b, Math.max(n, b.length * 2)) : b;
     }
 
     /**

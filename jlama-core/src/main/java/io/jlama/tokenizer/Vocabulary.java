@@ -43,6 +43,7 @@ public final class Vocabulary {
     static final String KEY_TOKENS = "tokenizer.ggml.tokens";
     static final String KEY_SCORES = "tokenizer.ggml.scores";
     static final String KEY_TOKEN_TYPE = "tokenizer.ggml.token_type";
+    static final String KEY_MERGES = "tokenizer.ggml.merges";
 
     // indexes into the special-id table
     private static final int BOS = 0, EOS = 1, EOT = 2, EOM = 3, UNK = 4, SEP = 5, PAD = 6, MASK = 7,
@@ -103,6 +104,10 @@ public final class Vocabulary {
     private final boolean addEos;
     private final boolean addSep;
     private final boolean addSpacePrefix;
+    private final boolean cleanSpaces;
+    private final boolean lowercase;
+    private final boolean stripAccents;
+    private final byte[][] merges;
     private final BitSet eog = new BitSet();
     private final int[] specialTokens;
 
@@ -111,8 +116,8 @@ public final class Vocabulary {
         model = gguf.getString(KEY_MODEL);
         pre = gguf.getString(KEY_PRE, "");
 
-        // Defaults by tokenizer model, as in llama.cpp (the GGUF keys below override them).
-        boolean bos, eos, spacePrefix;
+        // Defaults by tokenizer model and pre-tokenizer, as in llama.cpp (the GGUF keys below override them).
+        boolean bos, eos, sep = false, spacePrefix, clean, forceBos = false;
         Arrays.fill(special, -1);
         switch (model) {
             case "llama" -> { // SentencePiece
@@ -122,20 +127,41 @@ public final class Vocabulary {
                 bos = true;
                 eos = false;
                 spacePrefix = true;
+                clean = false;
             }
-            case "gpt2" -> { // byte-level BPE; the pre-tokenizer-specific defaults belong to the BPE tokenizer
+            case "bert" -> { // WordPiece
+                special[BOS] = 101;
+                special[UNK] = 100;
+                special[SEP] = 102;
+                special[PAD] = 0;
+                special[MASK] = 103;
+                bos = true;
+                eos = false;
+                sep = true;
+                spacePrefix = false;
+                clean = true;
+            }
+            case "gpt2" -> { // byte-level BPE
                 special[BOS] = 11;
                 special[EOS] = 11;
-                bos = false;
+                PreTokenizer.Preset p = PreTokenizer.preset(pre); // unknown: the tokenizer refuses it
+                bos = p != null && p.addBos() != null && p.addBos();
+                if (p != null && p.noBos()) special[BOS] = -1;
+                sep = p != null && p.addSep();
+                forceBos = p != null && p.type() == PreTokenizer.Type.GEMMA4; // llama.cpp's Gemma 4 workaround
                 eos = false;
                 spacePrefix = false;
+                clean = p == null || p.cleanSpaces();
             }
             default -> {
                 bos = false;
                 eos = false;
                 spacePrefix = false;
+                clean = false;
             }
         }
+        cleanSpaces = clean;
+        merges = gguf.has(KEY_MERGES) ? gguf.getStringArrayBytes(KEY_MERGES) : null;
 
         texts = gguf.getStringArray(KEY_TOKENS).clone();
         bytes = gguf.getStringArrayBytes(KEY_TOKENS);
@@ -191,10 +217,13 @@ public final class Vocabulary {
             long v = gguf.getLong(ks[0]);
             if (v >= 0 && v < n) special[Integer.parseInt(ks[1])] = (int) v;
         }
-        addBos = gguf.getBool("tokenizer.ggml.add_bos_token", bos);
+        addBos = gguf.getBool("tokenizer.ggml.add_bos_token", bos) || forceBos;
         addEos = gguf.getBool("tokenizer.ggml.add_eos_token", eos);
-        addSep = gguf.getBool("tokenizer.ggml.add_sep_token", false);
+        addSep = gguf.getBool("tokenizer.ggml.add_sep_token", sep);
         addSpacePrefix = gguf.getBool("tokenizer.ggml.add_space_prefix", spacePrefix);
+        // BertNormalizer options (WordPiece): lowercase by default; accents are stripped when lowercasing, unless set
+        lowercase = gguf.getBool("tokenizer.ggml.normalizer.lowercase", true);
+        stripAccents = gguf.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
 
         detectByText(EOT, EOT_TEXTS);
         detectByText(EOM, EOM_TEXTS);
@@ -259,6 +288,11 @@ public final class Vocabulary {
     /** Reads the vocabulary of a GGUF file. Throws {@link ModelFormatException} when it is missing or malformed. */
     public static Vocabulary fromGguf(GgufFile gguf) {
         return new Vocabulary(gguf);
+    }
+
+    /** The file the vocabulary was read from. */
+    Path file() {
+        return file;
     }
 
     private ModelFormatException bad(String what) {
@@ -457,6 +491,29 @@ public final class Vocabulary {
     /** Whether a space is put in front of text that starts a sequence or follows a special token ({@code tokenizer.ggml.add_space_prefix}). */
     public boolean addSpacePrefix() {
         return addSpacePrefix;
+    }
+
+    /**
+     * Whether decoding cleans up spaces before punctuation and contractions (llama.cpp's {@code clean_spaces}, from
+     * Hugging Face's {@code clean_up_tokenization_spaces}): on for WordPiece and most byte-level BPE vocabularies.
+     */
+    public boolean cleanSpaces() {
+        return cleanSpaces;
+    }
+
+    /** WordPiece normalization: lowercase the text ({@code tokenizer.ggml.normalizer.lowercase}, default true). */
+    boolean lowercase() {
+        return lowercase;
+    }
+
+    /** WordPiece normalization: strip accents ({@code tokenizer.ggml.normalizer.strip_accents}, default: as lowercase). */
+    boolean stripAccents() {
+        return stripAccents;
+    }
+
+    /** {@code tokenizer.ggml.merges} as stored (byte-level BPE), or null when absent. Shared: do not modify. */
+    byte[][] merges() {
+        return merges;
     }
 
     /** Whether generating this token ends generation (EOS, EOT, EOM and the tokens llama.cpp recognises by text). */

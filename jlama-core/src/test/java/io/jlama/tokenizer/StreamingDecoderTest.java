@@ -28,6 +28,53 @@ class StreamingDecoderTest {
         streamAndCheck(TestFiles.openShared(vocab));
     }
 
+    /**
+     * Byte-level BPE: a multi-byte character is often split across tokens (each token stands for a few bytes); the
+     * streamed text is exactly the original bytes, with no replacement character on the way.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"models/llamacpp-vocab/ggml-vocab-gpt-2.gguf", "models/llamacpp-vocab/ggml-vocab-deepseek-llm.gguf",
+            "reference/arch/qwen2-fullvocab/qwen2-fullvocab-f16-q4_0embd.gguf", "reference/arch/gpt-oss/gpt-oss-f32.gguf"})
+    void byteLevelBpeStreamsMultiByteTextExactly(String vocab) {
+        Tokenizer tok = TestFiles.openShared(vocab);
+        int[] ids = tok.encode(TEXT, true, false);
+        int split = 0;
+        for (int id : ids) if (!completeUtf8(tok.tokenBytes(id))) split++;
+        assertTrue(split > 0, "the test text should split some characters across tokens");
+        for (StreamingDecoder d : new StreamingDecoder[]{tok.streamingDecoder(), tok.streamingDecoder(true)}) {
+            StringBuilder all = new StringBuilder();
+            for (int id : ids) {
+                String piece = d.accept(id);
+                assertFalse(piece.contains("\uFFFD"), "replacement character in piece after token " + id + ": " + piece);
+                assertNoLoneSurrogate(piece);
+                all.append(piece);
+            }
+            all.append(d.finish());
+            assertArrayEquals(TEXT.getBytes(StandardCharsets.UTF_8), all.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(TEXT, tok.decode(ids));
+    }
+
+    /**
+     * GPT-2 style vocabularies clean up spaces when decoding (" ," becomes ","; " 's" becomes "'s"): streaming holds
+     * back what the next token could still change and gives the same text as decoding the whole sequence.
+     */
+    @Test
+    void streamingCleansSpacesLikeDecode() {
+        Tokenizer tok = TestFiles.openShared("models/llamacpp-vocab/ggml-vocab-gpt-2.gguf");
+        assertTrue(tok.vocabulary().cleanSpaces());
+        String text = "Hello , world ! It 's a ' quoted ' word . We 're here , are n't we ?  ' x '' y 've ' 'll  ,,";
+        int[] ids = tok.encode(text, false, false);
+        // llama.cpp (shared/peers/bin/llamacpp-tokenize) detokenizes these ids to:
+        String expected = "Hello, world! It's a'quoted'word. We're here, are n't we? 'x '' y've''ll ,,";
+        assertEquals(expected, tok.decode(ids));
+        StreamingDecoder d = tok.streamingDecoder();
+        StringBuilder all = new StringBuilder();
+        for (int id : ids) all.append(d.accept(id));
+        all.append(d.finish());
+        assertEquals(expected, all.toString());
+    }
+
     @Test
     void streamsByteTokensExactly() throws IOException {
         // the synthetic vocabulary has no multi-byte characters at all: every one arrives byte by byte

@@ -2,7 +2,6 @@ package io.jlama.tokenizer;
 
 import io.jlama.gguf.GgufFile;
 import io.jlama.gguf.ModelFormatException;
-import io.jlama.testing.SharedData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,12 +146,12 @@ class SyntheticVocabTest {
 
     @Test
     void unsupportedModelNamesFileAndKey() throws IOException {
-        Path f = dir.resolve("gpt2.gguf");
-        new VocabGgufWriter().string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", List.of(new byte[]{'a'})).write(f);
+        Path f = dir.resolve("rwkv.gguf");
+        new VocabGgufWriter().string("tokenizer.ggml.model", "rwkv").strings("tokenizer.ggml.tokens", List.of(new byte[]{'a'})).write(f);
         try (GgufFile g = GgufFile.open(f)) {
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.fromGguf(g));
             assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
-            assertTrue(e.getMessage().contains("tokenizer.ggml.model 'gpt2' is not supported yet (supported: llama)"), e.getMessage());
+            assertTrue(e.getMessage().contains("tokenizer.ggml.model 'rwkv' is not supported yet (supported: llama, gpt2, bert)"), e.getMessage());
         }
         Path none = dir.resolve("none.gguf");
         new VocabGgufWriter().string("general.architecture", "llama").write(none);
@@ -163,11 +162,20 @@ class SyntheticVocabTest {
     }
 
     @Test
-    void realGpt2VocabIsRefused() {
-        Path f = SharedData.require(TestFiles.VOCAB_DIR + "ggml-vocab-gpt-2.gguf");
+    void unknownPreTokenizerAndMissingMergesAreRefused() throws IOException {
+        Path f = dir.resolve("bpe-unknown-pre.gguf");
+        new VocabGgufWriter().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "no-such-pre")
+                .strings("tokenizer.ggml.tokens", List.of(new byte[]{'a'}, new byte[]{'b'})).strings("tokenizer.ggml.merges", List.of()).write(f);
         try (GgufFile g = GgufFile.open(f)) {
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.fromGguf(g));
-            assertTrue(e.getMessage().endsWith("tokenizer.ggml.model 'gpt2' is not supported yet (supported: llama)"), e.getMessage());
+            assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("tokenizer.ggml.pre 'no-such-pre'"), e.getMessage());
+        }
+        Path m = dir.resolve("bpe-no-merges.gguf");
+        new VocabGgufWriter().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "gpt-2")
+                .strings("tokenizer.ggml.tokens", List.of(new byte[]{'a'}, new byte[]{'b'})).write(m);
+        try (GgufFile g = GgufFile.open(m)) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.fromGguf(g));
+            assertTrue(e.getMessage().contains("tokenizer.ggml.merges"), e.getMessage());
         }
     }
 
