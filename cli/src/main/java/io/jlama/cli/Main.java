@@ -23,7 +23,7 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns the exit code (0 ok, 1 error, 2 usage). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Console.out().flush();
             Throwable t = e;

@@ -66,7 +66,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A new session with its own KV cache of {@link #contextLength()} positions. */
     public Session newSession() {
-        return new Session(this, transformer.newState(contextLength, options.batchSize(), pool.threads()));
+        return new Session(this, transformer.newState(contextLength, options.batchSize(), pool.threads(), options.kvCacheType()));
     }
 
     public ModelConfig config() {

@@ -48,6 +48,14 @@ public final class Session implements AutoCloseable {
         state.rewind(position);
     }
 
+    /**
+     * The logits after the last token fed (by {@link #feed} or during {@link #generate}): a view that the next call
+     * overwrites. Zeros before anything was fed.
+     */
+    public float[] lastLogits() {
+        return logits;
+    }
+
     /** The model this session runs on. */
     public LanguageModel model() {
         return model;

@@ -44,12 +44,14 @@ public final class Transformer {
         final float[] x, xb, xb2, q, k, v, att, hb, hb2;
         final float[] cos, sin;
         final float[][] scores; // per worker
+        final float[][] kvRow; // per worker: one head's keys or values converted from an F16 cache
         private float[] logitsBatch; // only for callers that want the logits of every position
         final MatmulTask matmul = new MatmulTask();
         final AttentionTask attention = new AttentionTask();
 
-        State(int contextLength, int maxBatch, int workers) {
-            this.kv = new KvCache(c, contextLength);
+        State(int contextLength, int maxBatch, int workers, KvCache.Type kvType) {
+            this.kv = new KvCache(c, contextLength, kvType);
+            this.kvRow = new float[workers][Math.max(c.headDimK(), c.headDimV())];
             this.maxBatch = maxBatch;
             int d = c.embeddingLength();
             x = new float[maxBatch * d];
@@ -97,7 +99,11 @@ public final class Transformer {
      * step, for a pool of {@code workers} threads.
      */
     public State newState(int contextLength, int maxBatch, int workers) {
-        return new State(contextLength, maxBatch, workers);
+        return newState(contextLength, maxBatch, workers, KvCache.Type.F32);
+    }
+
+    public State newState(int contextLength, int maxBatch, int workers, KvCache.Type kvType) {
+        return new State(contextLength, maxBatch, workers, kvType);
     }
 
     /**
@@ -146,8 +152,7 @@ public final class Transformer {
                 rope.apply(s.q, t * c.qDim(), c.headCount(), c.headDimK(), s.cos, s.sin, t * half);
                 rope.apply(s.k, t * c.kDim(), c.headCountKv(), c.headDimK(), s.cos, s.sin, t * half);
             }
-            System.arraycopy(s.k, 0, s.kv.keys[li], pos0 * c.kDim(), n * c.kDim());
-            System.arraycopy(s.v, 0, s.kv.values[li], pos0 * c.vDim(), n * c.vDim());
+            s.kv.store(li, pos0, n, s.k, s.v);
             s.attention.set(s, li, pos0, n);
             long attnWork = (long) n * c.headCount() * (pos0 + n) * (c.headDimK() + c.headDimV());
             if (attnWork < PARALLEL_MIN_MACS) s.attention.run(0, 1);
@@ -276,7 +281,9 @@ public final class Transformer {
         public void run(int worker, int workers) {
             int items = n * c.headCount();
             float[] sc = s.scores[worker];
-            float[] keys = s.kv.keys[layer], vals = s.kv.values[layer];
+            boolean f16 = s.kv.type() == KvCache.Type.F16;
+            float[] keys = f16 ? null : s.kv.keys[layer], vals = f16 ? null : s.kv.values[layer];
+            float[] row = s.kvRow[worker];
             int hk = c.headDimK(), hv = c.headDimV(), kDim = c.kDim(), vDim = c.vDim();
             int group = c.headCount() / c.headCountKv();
             float scale = (float) (1.0 / Math.sqrt(hk));
@@ -286,11 +293,25 @@ public final class Transformer {
                 int kvh = h / group;
                 int len = pos0 + t + 1; // causal: keys 0 .. pos0+t
                 int qo = t * c.qDim() + h * hk;
-                for (int p = 0; p < len; p++) sc[p] = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk) * scale;
+                for (int p = 0; p < len; p++) {
+                    if (f16) {
+                        s.kv.keys(layer, p * kDim + kvh * hk, row, hk);
+                        sc[p] = VectorOps.dot(s.q, qo, row, 0, hk) * scale;
+                    } else {
+                        sc[p] = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk) * scale;
+                    }
+                }
                 Softmax.softmax(sc, 0, len);
                 int ao = t * c.headCount() * hv + h * hv;
                 java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
-                for (int p = 0; p < len; p++) VectorOps.axpy(sc[p], vals, p * vDim + kvh * hv, s.att, ao, hv);
+                for (int p = 0; p < len; p++) {
+                    if (f16) {
+                        s.kv.values(layer, p * vDim + kvh * hv, row, hv);
+                        VectorOps.axpy(sc[p], row, 0, s.att, ao, hv);
+                    } else {
+                        VectorOps.axpy(sc[p], vals, p * vDim + kvh * hv, s.att, ao, hv);
+                    }
+                }
             }
         }
     }

@@ -41,10 +41,14 @@ final class ReferenceModels {
 
     /** Greedy continuation of {@code prompt} for n tokens (no stop at EOS), like llamacpp-generate. */
     static int[] greedy(Path gguf, int[] prompt, int n, int threads) {
+        return greedy(gguf, prompt, n, threads, KvCache.Type.F32);
+    }
+
+    static int[] greedy(Path gguf, int[] prompt, int n, int threads, KvCache.Type kv) {
         try (GgufFile f = GgufFile.open(gguf); WorkerPool pool = new WorkerPool(threads)) {
             ModelConfig c = ModelConfig.read(f, Architecture.of(f));
             Transformer tr = new Transformer(c, new Weights(f, c));
-            Transformer.State s = tr.newState(prompt.length + n + 1, 64, threads);
+            Transformer.State s = tr.newState(prompt.length + n + 1, 64, threads, kv);
             float[] logits = new float[c.vocabSize()];
             tr.forward(s, pool, prompt, 0, prompt.length, logits, false);
             int[] out = new int[n];

@@ -104,6 +104,19 @@ class Stories260KTest {
         assertArrayEquals(expected, ours);
     }
 
+    /**
+     * An F16 KV cache (llama.cpp's default) on the F32 model: llama.cpp's own F16-KV greedy runs never leave the
+     * F32-KV path on these prompts (reference README), so jlama's F16-KV greedy continuation must equal them.
+     */
+    @ParameterizedTest(name = "f32 {1}")
+    @MethodSource("cases")
+    void f16KvCacheGreedyMatchesLlamaCppDefaultCache(String variant, String id, int[] tokens) {
+        if (!variant.equals("f32")) return;
+        JsonNode ref = read(SharedData.require("reference/stories260K/f32/" + id + ".greedy-kvf16.json"));
+        int[] expected = ints(ref.get("generated_tokens"));
+        assertArrayEquals(expected, ReferenceModels.greedy(model(variant), tokens, expected.length, 2, KvCache.Type.F16));
+    }
+
     static void assertLooselyEqual(float[] ours, float[] llama, int vocab) {
         float d = ReferenceModels.maxAbsDiff(ours, llama);
         assertTrue(d < 0.5f, "max |jlama - llama.cpp quantized| = " + d);
