@@ -25,6 +25,8 @@ public final class Tensors {
         FACTORIES.put(GgmlType.Q4_1, Q4_1Tensor::new);
         FACTORIES.put(GgmlType.Q5_0, Q5_0Tensor::new);
         FACTORIES.put(GgmlType.Q5_1, Q5_1Tensor::new);
+        FACTORIES.put(GgmlType.Q4_K, Q4_KTensor::new);
+        FACTORIES.put(GgmlType.Q6_K, Q6_KTensor::new);
     }
 
     /** The weight types this runtime can compute with. */
