@@ -150,7 +150,7 @@ public final class Q6_KTensor extends Tensor {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
             long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
             for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b0 += step, b1 += step) {
                 float d0 = Float.float16ToFloat(data.get(I16_LE, b0 + D)), d1 = Float.float16ToFloat(data.get(I16_LE, b1 + D));
                 for (int q = 0; q < 4; q++) {
@@ -201,17 +201,17 @@ public final class Q6_KTensor extends Tensor {
                     }
                     long sc0 = b0 + SCALES + 8 * h + (q & 1), sc1 = b1 + SCALES + 8 * h + (q & 1);
                     acc0 = s01.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0)), acc0);
-                    acc0 = s02.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 2)), acc0);
+                    acc2 = s02.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 2)), acc2);
                     acc0 = s03.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 4)), acc0);
-                    acc0 = s04.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 6)), acc0);
+                    acc2 = s04.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 6)), acc2);
                     acc1 = s11.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1)), acc1);
-                    acc1 = s12.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 2)), acc1);
+                    acc3 = s12.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 2)), acc3);
                     acc1 = s13.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 4)), acc1);
-                    acc1 = s14.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 6)), acc1);
+                    acc3 = s14.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 6)), acc3);
                 }
             }
-            out[o] = acc0.reduceLanes(VectorOperators.ADD);
-            out[o + 1] = acc1.reduceLanes(VectorOperators.ADD);
+            out[o] = acc0.add(acc2).reduceLanes(VectorOperators.ADD);
+            out[o + 1] = acc1.add(acc3).reduceLanes(VectorOperators.ADD);
         }
 
         /** {@code (d*sc)*(q-32)}: the scalar product d*sc, then one multiplication in lanes, as the scalar code. */
