@@ -30,6 +30,8 @@ public final class Tensors {
         FACTORIES.put(GgmlType.Q6_K, Q6_KTensor::new);
         FACTORIES.put(GgmlType.Q3_K, Q3_KTensor::new);
         FACTORIES.put(GgmlType.Q2_K, Q2_KTensor::new);
+        FACTORIES.put(GgmlType.IQ4_NL, IQ4_NLTensor::new);
+        FACTORIES.put(GgmlType.IQ4_XS, IQ4_XSTensor::new);
     }
 
     /** The weight types this runtime can compute with. */
