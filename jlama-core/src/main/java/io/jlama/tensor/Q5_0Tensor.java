@@ -92,7 +92,7 @@ public final class Q5_0Tensor extends Tensor {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector s = FloatVector.zero(F); // lane-wise sum of (n[e]-16) * x[e] over the block
                 for (int c = 0; c < QK / 2; c += L) {
-                    IntVector q = Q5.bytes(data, b + QS + c);
+                    IntVector q = SimdShapes.unsignedBytes(data, b + QS + c);
                     IntVector lo = q.and(0x0F).or(Q5.fifthBits(qh, c)).sub(16);                                   // elements c ..
                     IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Q5.fifthBits(qh, QK / 2 + c)).sub(16); // elements 16 + c ..
                     s = SimdShapes.intsToFloats(lo).fma(FloatVector.fromArray(F, x, xi + c), s);
@@ -110,7 +110,7 @@ public final class Q5_0Tensor extends Tensor {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
                 for (int c = 0; c < QK / 2; c += L) {
-                    IntVector q = Q5.bytes(data, b + QS + c);
+                    IntVector q = SimdShapes.unsignedBytes(data, b + QS + c);
                     IntVector lo = q.and(0x0F).or(Q5.fifthBits(qh, c)).sub(16);
                     IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Q5.fifthBits(qh, QK / 2 + c)).sub(16);
                     SimdShapes.intsToFloats(lo).mul(d).intoArray(dst, i + c);

@@ -96,7 +96,7 @@ public final class Q5_1Tensor extends Tensor {
                 FloatVector d = FloatVector.broadcast(F, t.scale(b)), m = FloatVector.broadcast(F, t.min(b));
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 for (int c = 0; c < QK / 2; c += L) {
-                    IntVector q = Q5.bytes(data, b + QS + c);
+                    IntVector q = SimdShapes.unsignedBytes(data, b + QS + c);
                     IntVector lo = q.and(0x0F).or(Q5.fifthBits(qh, c));                                   // elements c ..
                     IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Q5.fifthBits(qh, QK / 2 + c)); // elements 16 + c ..
                     acc0 = SimdShapes.intsToFloats(lo).fma(d, m).fma(FloatVector.fromArray(F, x, xi + c), acc0);
@@ -113,7 +113,7 @@ public final class Q5_1Tensor extends Tensor {
                 IntVector qh = IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH));
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b)), m = FloatVector.broadcast(SimdShapes.F, t.min(b));
                 for (int c = 0; c < QK / 2; c += L) {
-                    IntVector q = Q5.bytes(data, b + QS + c);
+                    IntVector q = SimdShapes.unsignedBytes(data, b + QS + c);
                     IntVector lo = q.and(0x0F).or(Q5.fifthBits(qh, c));
                     IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Q5.fifthBits(qh, QK / 2 + c));
                     SimdShapes.intsToFloats(lo).mul(d).add(m).intoArray(dst, i + c);

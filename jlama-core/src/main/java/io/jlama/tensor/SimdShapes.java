@@ -9,6 +9,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /**
  * The vector species shared by the weight-type kernels, and the small lane conversions they are built from.
  * Only the {@code Simd} classes of the tensor types touch this class, so it is loaded only with the Vector API module.
@@ -29,7 +32,11 @@ import jdk.incubator.vector.VectorSpecies;
  * boxed.</li>
  * <li>The loop body handles one block and stays small: unrolling blocks by hand, or the two-part conversions of
  * 4-lane vectors in the heavier Q5 decoding, ran into C2's inlining node budget (NodeCountInliningCutoff). Q5 reads
- * its bytes through {@link Q5#bytes}, which has no parts.</li>
+ * its bytes through {@link #unsignedBytes}, which has no parts.</li>
+ * <li>Plain scalar helpers count too: in the K-quant kernels (several hundred bytecodes) C2 refused to inline even a
+ * 12-byte scale getter (NodeCountInliningCutoff) and {@link #unsignedBytes} ("callee is too large"), and the real
+ * calls left in the loop (which spill every vector register) cost 2-2.5x. Those kernels extract scales with inline
+ * shifts and write the 4-lane byte read out inline; only the Vector API's own methods (force-inlined) are called.</li>
  * </ul>
  */
 final class SimdShapes {
@@ -55,6 +62,44 @@ final class SimdShapes {
         int bits = Math.min(512, p.vectorBitSize());
         bits = Integer.highestOneBit(bits); // 128, 256 or 512 (guards against odd SVE widths)
         return bits == p.vectorBitSize() ? p : VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    /** Right shifts that move byte i of an int to the bottom of lane i (4 lanes). */
+    static final int[] BYTE_SHIFT = {0, 8, 16, 24};
+
+    /**
+     * L quant bytes at {@code off}, zero-extended to int lanes. With 4 lanes a byte vector would be 8 lanes wide and
+     * need two conversion parts; then the 4 bytes are read as one int and shifted apart instead, which keeps the
+     * loop bodies small enough for C2 to inline (see above). Never reads past {@code off + L}.
+     */
+    static IntVector unsignedBytes(MemorySegment data, long off) {
+        if (L == 4) {
+            return IntVector.broadcast(I, data.get(Tensor.I32_LE, off))
+                    .lanewise(VectorOperators.LSHR, IntVector.fromArray(I, BYTE_SHIFT, 0)).and(0xFF);
+        }
+        ByteVector q = ByteVector.fromMemorySegment(B, data, off, ByteOrder.LITTLE_ENDIAN);
+        return bytesToInts(q, 0).and(0xFF);
+    }
+
+    /**
+     * {@code dst[k] = sum(x[xOff + k*size .. + size))} for {@code k < n}: the per-sub-block sums of the activations
+     * that the K-quant kernels fold their offsets (mins) into. size is a multiple of L.
+     */
+    static void blockSums(float[] x, int xOff, int n, int size, float[] dst) {
+        for (int k = 0, xi = xOff; k < n; k++, xi += size) {
+            FloatVector s = FloatVector.fromArray(F, x, xi);
+            for (int c = L; c < size; c += L) s = s.add(FloatVector.fromArray(F, x, xi + c));
+            dst[k] = s.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    private static final ThreadLocal<float[][]> SUMS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's scratch array of at least n floats, for {@link #blockSums}; grown, never shrunk. */
+    static float[] sumsBuffer(int n) {
+        float[][] holder = SUMS.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
     }
 
     /** The low 4 bits of each byte (the first 16 elements of a 32-block of nibbles). */

@@ -25,6 +25,13 @@ public final class Tensors {
         FACTORIES.put(GgmlType.Q4_1, Q4_1Tensor::new);
         FACTORIES.put(GgmlType.Q5_0, Q5_0Tensor::new);
         FACTORIES.put(GgmlType.Q5_1, Q5_1Tensor::new);
+        FACTORIES.put(GgmlType.Q4_K, Q4_KTensor::new);
+        FACTORIES.put(GgmlType.Q5_K, Q5_KTensor::new);
+        FACTORIES.put(GgmlType.Q6_K, Q6_KTensor::new);
+        FACTORIES.put(GgmlType.Q3_K, Q3_KTensor::new);
+        FACTORIES.put(GgmlType.Q2_K, Q2_KTensor::new);
+        FACTORIES.put(GgmlType.IQ4_NL, IQ4_NLTensor::new);
+        FACTORIES.put(GgmlType.IQ4_XS, IQ4_XSTensor::new);
     }
 
     /** The weight types this runtime can compute with. */

@@ -24,7 +24,7 @@ class GemmTwinTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (GgmlType type : Tensors.supported()) {
-            int[] colsList = type.blockSize == 1 ? new int[] {1, 17, 172, 1001} : new int[] {32, 96, 4128};
+            int[] colsList = type.blockSize == 1 ? new int[] {1, 17, 172, 1001} : type.blockSize == 32 ? new int[] {32, 96, 4128} : new int[] {256, 768, 4352};
             for (int cols : colsList) for (int n : new int[] {4, 5, 7, 9}) out.add(Arguments.of(type, cols, n));
         }
         return out.stream();

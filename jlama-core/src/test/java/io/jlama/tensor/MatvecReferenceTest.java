@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * llama.cpp's CPU matvec ({@code matvec/<type>.y.f32}) and the float64 dots listed in index.json.
  *
  * <p>llama.cpp does not multiply by x itself: it first converts x to the type's {@code vec_dot_type} (q8_0 for
- * q4_0/q5_0/q8_0, q8_1 for q4_1/q5_1, f16 or bf16), and it saved that converted x as {@code matvec/<type>.xq.bin}.
+ * q4_0/q5_0/q8_0, q8_1 for q4_1/q5_1, q8_K for the K-quants, f16 or bf16), and it saved that converted x as
+ * {@code matvec/<type>.xq.bin}.
  * Three checks per row, from tight to loose:
  * <ol>
  * <li>against index.json's float64 dot of the same dequantized weights with the f32 x: float rounding only;</li>
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MatvecReferenceTest {
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static final List<String> TYPES = TensorFixtures.REFERENCE_TYPES;
 
@@ -113,6 +115,8 @@ class MatvecReferenceTest {
      * f16: round to nearest, half an ulp, at most |x| 2^-11 (2^-25 among subnormals). bf16: |x| 2^-8.
      * q8_0/q8_1: per 32-block d = amax/127 and q = round(x/d) (|x - q d| <= d/2), then d is stored as f16, which moves
      * q*d by at most 127 * d * 2^-11 = 0.062 d: 0.57 d in all.
+     * q8_K: per 256-block d = -max/127 kept as f32 and q = round(x/d): |x - q d| <= d/2, plus float rounding of
+     * 1/d and x/d (a few ulps): 0.51 d.
      */
     static double[] activationErrorBound(String vecDotType, float[] x) {
         double[] e = new double[x.length];
@@ -128,6 +132,13 @@ class MatvecReferenceTest {
                     double amax = 0;
                     for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b + j]));
                     for (int j = 0; j < 32; j++) e[b + j] = 0.57 * amax / 127;
+                }
+            }
+            case "q8_K" -> {
+                for (int b = 0; b < x.length; b += 256) {
+                    double amax = 0;
+                    for (int j = 0; j < 256; j++) amax = Math.max(amax, Math.abs(x[b + j]));
+                    for (int j = 0; j < 256; j++) e[b + j] = 0.51 * amax / 127;
                 }
             }
             default -> throw new AssertionError("unexpected vec_dot_type " + vecDotType);
@@ -172,6 +183,14 @@ class MatvecReferenceTest {
                         float d = Float.float16ToFloat(bytes.get(I16_LE, off));
                         s[b] = Float.float16ToFloat(bytes.get(I16_LE, off + 2));
                         for (int j = 0; j < 32; j++) v[b * 32 + j] = bytes.get(ValueLayout.JAVA_BYTE, off + 4 + j) * d;
+                    }
+                }
+                case "q8_K" -> { // f32 d, 256 int8, 16 int16 block sums (exact sums of the int8, not needed here)
+                    assertEquals(cols / 256 * 292L, bytes.byteSize());
+                    for (int b = 0; b < cols / 256; b++) {
+                        long off = b * 292L;
+                        float d = bytes.get(F32_LE, off);
+                        for (int j = 0; j < 256; j++) v[b * 256 + j] = d * bytes.get(ValueLayout.JAVA_BYTE, off + 4 + j);
                     }
                 }
                 default -> throw new AssertionError("unexpected vec_dot_type " + vecDotType);

@@ -49,10 +49,19 @@ class VectorScalarTwinTest {
         for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16)) {
             for (int cols : new int[] {1, 3, 8, 16, 17, 31, 33, 1000, 4099}) out.add(Arguments.of(t, cols));
         }
-        for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1)) {
-            for (int cols : new int[] {32, 64, 96, 160, 4128}) out.add(Arguments.of(t, cols));
+        for (GgmlType t : Tensors.supported()) {
+            if (t.isQuantized()) for (int cols : quantizedCols(t)) out.add(Arguments.of(t, cols));
         }
         return out;
+    }
+
+    /** Row lengths for a block type: one block, a few (odd counts), and a long row of an odd block count. */
+    static int[] quantizedCols(GgmlType t) {
+        return switch (t.blockSize) {
+            case 32 -> new int[] {32, 64, 96, 160, 4128};
+            case 256 -> new int[] {256, 768, 4352};
+            default -> throw new AssertionError("no test shapes for block size " + t.blockSize + " of " + t);
+        };
     }
 
     /** A random finite f16 scale, |d| in [2^-10, 2^-3), either sign. */
@@ -94,16 +103,31 @@ class VectorScalarTwinTest {
                 rnd.nextBytes(b);
                 MemorySegment.copy(MemorySegment.ofArray(b), 0, seg, 0, b.length);
                 boolean hasMin = type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+                int[] dOff = scaleOffsets(type);
                 for (long blk = 0; blk < n / type.blockSize; blk++) {
                     long off = blk * type.typeSize;
                     short d = randomScale(rnd);
-                    seg.set(I16_LE, off, d);
+                    seg.set(I16_LE, off + dOff[0], d);
                     // q4_1/q5_1: an offset around -(a few) * d, as quantization makes it (min of the block), so weights
                     // cross zero and the sum has cancellation.
                     if (hasMin) seg.set(I16_LE, off + 2, Float.floatToFloat16(-Float.float16ToFloat(d) * (float) (rnd.nextDouble() * 20 - 2)));
+                    // K-quants with mins: dmin*m (m a random 6- or 4-bit min) of the order of d*sc*q, so that here too
+                    // weights cross zero; dmin is positive, as quantization stores it.
+                    if (dOff.length > 1) seg.set(I16_LE, off + dOff[1], Float.floatToFloat16(Math.abs(Float.float16ToFloat(d)) * (float) (rnd.nextDouble() * 4)));
                 }
             }
         }
+    }
+
+    /** Byte offsets in a block of its f16 super-block scale d, and of dmin where the type has one. */
+    static int[] scaleOffsets(GgmlType type) {
+        return switch (type) {
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> new int[] {0}; // the 32-blocks and IQ4_XS start with d
+        };
     }
 
     static double dotF64(float[] w, float[] x, int xOff) {

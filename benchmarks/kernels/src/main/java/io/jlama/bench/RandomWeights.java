@@ -33,11 +33,23 @@ public final class RandomWeights {
                 for (long i = 0; i < bytes; i += 2) seg.set(h, i, (short) (Float.floatToRawIntBits((float) r.nextGaussian() * 0.02f) >>> 16));
             }
             default -> {
-                // Random quants; every block starts with an f16 scale (and an f16 min for the _1 types): make them sane.
+                // Random quants; every block has an f16 scale (and an f16 min for the _1 types and dmin for the K-quants
+                // with mins): make them sane. Most blocks start with it; Q2_K, Q3_K and Q6_K keep theirs at the end.
                 for (long i = 0; i < bytes; i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt());
+                int d = switch (type) {
+                    case Q2_K -> 80;
+                    case Q3_K -> 108;
+                    case Q6_K -> 208;
+                    default -> 0;
+                };
+                int min = switch (type) {
+                    case Q4_1, Q5_1, Q4_K, Q5_K -> 2;
+                    case Q2_K -> 82;
+                    default -> -1;
+                };
                 for (long b = 0; b < bytes; b += type.typeSize) {
-                    seg.set(h, b, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
-                    if (type == GgmlType.Q4_1 || type == GgmlType.Q5_1) seg.set(h, b + 2, Float.floatToFloat16(-0.01f * r.nextFloat()));
+                    seg.set(h, b + d, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
+                    if (min >= 0) seg.set(h, b + min, Float.floatToFloat16((type.blockSize == 256 ? 0.01f : -0.01f) * r.nextFloat()));
                 }
             }
         }

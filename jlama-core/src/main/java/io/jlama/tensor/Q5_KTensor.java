@@ -1,0 +1,250 @@
+package io.jlama.tensor;
+
+import io.jlama.gguf.GgufTensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Q5_K weights: super-blocks of 256 elements in 176 bytes: an f16 scale {@code d}, an f16 {@code dmin}, 12 bytes of
+ * 6-bit scales {@code sc[j]} and mins {@code m[j]} for the 8 sub-blocks of 32 (packing: {@link KQuants}), 32 bytes
+ * {@code qh} of fifth bits, then 128 bytes of low nibbles in 4 groups of 32, as in {@link Q4_KTensor}: byte l of group
+ * g holds element {@code 64g + l} in its low nibble and element {@code 64g + 32 + l} in its high nibble, and their
+ * fifth bits are bits 2g and 2g+1 of {@code qh[l]}. A 5-bit value n of sub-block j stands for
+ * {@code (d*sc[j])*n - (dmin*m[j])}: two exact products and one rounded subtraction, as ggml computes it (no FMA).
+ */
+public final class Q5_KTensor extends Tensor {
+    static final int QK = KQuants.QK;
+    static final int BLOCK_BYTES = 176;
+    static final int DMIN = 2;   // offset of dmin in a block
+    static final int SCALES = 4; // offset of the packed scales and mins
+    static final int QH = 16;    // offset of the fifth bits
+    static final int QS = 48;    // offset of the low nibbles
+
+    public Q5_KTensor(GgufTensor t) {
+        super(t);
+    }
+
+    public Q5_KTensor(String name, MemorySegment data, int rows, int cols) {
+        super(name, GgmlType.Q5_K, data, rows, cols);
+    }
+
+    private float d(long b) {
+        return Float.float16ToFloat(data.get(I16_LE, b));
+    }
+
+    private float dmin(long b) {
+        return Float.float16ToFloat(data.get(I16_LE, b + DMIN));
+    }
+
+    @Override
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = off, end = off + n; i < end; i += QK, b += step) {
+            float d = d(b), dmin = dmin(b);
+            for (int g = 0; g < 4; g++) {
+                float d1 = d * KQuants.scaleK4(data, b + SCALES, 2 * g), m1 = dmin * KQuants.minK4(data, b + SCALES, 2 * g);
+                float d2 = d * KQuants.scaleK4(data, b + SCALES, 2 * g + 1), m2 = dmin * KQuants.minK4(data, b + SCALES, 2 * g + 1);
+                for (int l = 0; l < 32; l++) {
+                    int q = data.get(I8, b + QS + 32 * g + l) & 0xFF, h = data.get(I8, b + QH + l) >> 2 * g;
+                    dst[i + 64 * g + l] = d1 * ((q & 0x0F) + ((h & 1) << 4)) - m1;
+                    dst[i + 64 * g + 32 + l] = d2 * ((q >>> 4) + ((h & 2) << 3)) - m2;
+                }
+            }
+        }
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        long step = blockStep(row), b = rowBase(row);
+        float sum = 0f;
+        for (int i = xOff, end = xOff + cols; i < end; i += QK, b += step) {
+            float d = d(b), dmin = dmin(b);
+            for (int j = 0; j < 8; j++) {
+                float dj = d * KQuants.scaleK4(data, b + SCALES, j), mj = dmin * KQuants.minK4(data, b + SCALES, j);
+                long q = b + QS + 32 * (j >> 1);
+                int shift = 4 * (j & 1);
+                for (int l = 0; l < 32; l++) {
+                    int n = (data.get(I8, q + l) >> shift) & 0x0F | ((data.get(I8, b + QH + l) >> j) & 1) << 4;
+                    sum += (dj * n - mj) * x[i + 32 * j + l];
+                }
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        float[] xs = SimdShapes.sumsBuffer(cols / 32);
+        SimdShapes.blockSums(x, xOff, cols / 32, 32, xs);
+        return Simd.dot1(this, row, x, xOff, xs);
+    }
+
+    @Override
+    protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+        Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+    }
+
+    /**
+     * Vector API kernels; a nested class so that it is loaded only when the module is present. Since
+     * {@code (d*sc)*n} is exact, a sub-block contributes {@code d*sc * sum(n*x) - dmin*m * sum(x)}: the sums in lanes
+     * (nibbles and fifth bits combined in int lanes, converted to float, fma), one fma per sub-block with its scale, and the mins
+     * folded out with per-call sums of x over each sub-block of 32 (scalar work per super-block, which runs beside
+     * the vector work). Each kernel is one method that calls nothing but the Vector API (scales and mins unpacked
+     * inline), its loop body one group of two sub-blocks: see {@link SimdShapes} for why.
+     */
+    static final class Simd {
+        private static final int L = SimdShapes.L;
+
+        static void matvec(Q5_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+            float[] xs = SimdShapes.sumsBuffer(t.cols / 32);
+            SimdShapes.blockSums(x, xOff, t.cols / 32, 32, xs);
+            int r = r0;
+            if ((r & 1) == 1 && r < r1) { // start on a pair boundary
+                out[outOff + r] = dot1(t, r, x, xOff, xs);
+                r++;
+            }
+            if (t.blockStep(r) != BLOCK_BYTES) { // interleaved pairs: walk both rows in one stream
+                for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, xs, out, outOff + r);
+            }
+            for (; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff, xs);
+        }
+
+        static float dot1(Q5_KTensor t, int row, float[] x, int xOff, float[] xs) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b = t.rowBase(row);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0; // low and high sub-blocks of each group
+            float cmin = 0f;
+            for (int xi = xOff, k = 0, end = xOff + t.cols; xi < end; xi += QK, k += 8, b += step) {
+                float d = Float.float16ToFloat(data.get(I16_LE, b));
+                // KQuants.scalesK4 and minsK4, written out
+                int a = data.get(I32_LE, b + SCALES), m = data.get(I32_LE, b + SCALES + 4), e = data.get(I32_LE, b + SCALES + 8);
+                long sc = (a & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) ((e & 0x0F0F0F0F) | ((a >>> 2) & 0x30303030)) << 32;
+                long mn = (m & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) (((e >>> 4) & 0x0F0F0F0F) | ((m >>> 2) & 0x30303030)) << 32;
+                float ms = 0f;
+                for (int j = 0; j < 8; j++, mn >>>= 8) ms += ((int) mn & 0xFF) * xs[k + j];
+                cmin += Float.float16ToFloat(data.get(I16_LE, b + DMIN)) * ms;
+                for (int g = 0; g < 4; g++) {
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0;
+                    for (int c = 0; c < 32; c += L) {
+                        long q0 = b + QS + 32 * g + c;
+                        IntVector q = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, q0)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector h = (L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH + c)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QH + c, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0)).lanewise(VectorOperators.LSHR, 2 * g);
+                        int xg = xi + 64 * g + c;
+                        IntVector v = q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                        s0 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xg), s0);
+                        v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                        s1 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xg + 32), s1);
+                    }
+                    acc0 = s0.fma(FloatVector.broadcast(F, d * ((int) (sc >>> (16 * g)) & 0xFF)), acc0);
+                    acc1 = s1.fma(FloatVector.broadcast(F, d * ((int) (sc >>> (16 * g + 8)) & 0xFF)), acc1);
+                }
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - cmin;
+        }
+
+        /** Rows {@code row} and {@code row+1} (one stream when the pair is interleaved), sharing the loads of x. */
+        private static void dot2(Q5_KTensor t, int row, float[] x, int xOff, float[] xs, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            float cmin0 = 0f, cmin1 = 0f;
+            for (int xi = xOff, k = 0, end = xOff + t.cols; xi < end; xi += QK, k += 8, b0 += step, b1 += step) {
+                float d0 = Float.float16ToFloat(data.get(I16_LE, b0)), d1 = Float.float16ToFloat(data.get(I16_LE, b1));
+                int a = data.get(I32_LE, b0 + SCALES), m = data.get(I32_LE, b0 + SCALES + 4), e = data.get(I32_LE, b0 + SCALES + 8);
+                long sc0 = (a & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) ((e & 0x0F0F0F0F) | ((a >>> 2) & 0x30303030)) << 32;
+                long mn0 = (m & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) (((e >>> 4) & 0x0F0F0F0F) | ((m >>> 2) & 0x30303030)) << 32;
+                a = data.get(I32_LE, b1 + SCALES);
+                m = data.get(I32_LE, b1 + SCALES + 4);
+                e = data.get(I32_LE, b1 + SCALES + 8);
+                long sc1 = (a & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) ((e & 0x0F0F0F0F) | ((a >>> 2) & 0x30303030)) << 32;
+                long mn1 = (m & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) (((e >>> 4) & 0x0F0F0F0F) | ((m >>> 2) & 0x30303030)) << 32;
+                float ms0 = 0f, ms1 = 0f;
+                for (int j = 0; j < 8; j++, mn0 >>>= 8, mn1 >>>= 8) {
+                    ms0 += ((int) mn0 & 0xFF) * xs[k + j];
+                    ms1 += ((int) mn1 & 0xFF) * xs[k + j];
+                }
+                cmin0 += Float.float16ToFloat(data.get(I16_LE, b0 + DMIN)) * ms0;
+                cmin1 += Float.float16ToFloat(data.get(I16_LE, b1 + DMIN)) * ms1;
+                for (int g = 0; g < 4; g++) {
+                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00;
+                    for (int c = 0; c < 32; c += L) {
+                        int xg = xi + 64 * g + c;
+                        FloatVector xl = FloatVector.fromArray(F, x, xg), xh = FloatVector.fromArray(F, x, xg + 32);
+                        long q0 = b0 + QS + 32 * g + c, q1 = b1 + QS + 32 * g + c;
+                        IntVector q = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, q0)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector h = (L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b0 + QH + c)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QH + c, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0)).lanewise(VectorOperators.LSHR, 2 * g);
+                        IntVector v = q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                        s00 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(xl, s00);
+                        v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                        s01 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(xh, s01);
+                        q = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, q1)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q1, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        h = (L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b1 + QH + c)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QH + c, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0)).lanewise(VectorOperators.LSHR, 2 * g);
+                        v = q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                        s10 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(xl, s10);
+                        v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                        s11 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(xh, s11);
+                    }
+                    acc0 = s00.fma(FloatVector.broadcast(F, d0 * ((int) (sc0 >>> (16 * g)) & 0xFF)), acc0);
+                    acc0 = s01.fma(FloatVector.broadcast(F, d0 * ((int) (sc0 >>> (16 * g + 8)) & 0xFF)), acc0);
+                    acc1 = s10.fma(FloatVector.broadcast(F, d1 * ((int) (sc1 >>> (16 * g)) & 0xFF)), acc1);
+                    acc1 = s11.fma(FloatVector.broadcast(F, d1 * ((int) (sc1 >>> (16 * g + 8)) & 0xFF)), acc1);
+                }
+            }
+            out[o] = acc0.reduceLanes(VectorOperators.ADD) - cmin0;
+            out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) - cmin1;
+        }
+
+        /** {@code (d*sc)*n - dmin*m} as a multiply then a subtraction in lanes, the scalar code's operations. */
+        static void dequantize(Q5_KTensor t, int row, int col0, int n, float[] dst, int off) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
+                float d = Float.float16ToFloat(data.get(I16_LE, b)), dmin = Float.float16ToFloat(data.get(I16_LE, b + DMIN));
+                long sc = KQuants.scalesK4(data, b + SCALES), m = KQuants.minsK4(data, b + SCALES);
+                for (int g = 0; g < 4; g++) {
+                    FloatVector d0 = FloatVector.broadcast(F, d * ((int) (sc >>> (16 * g)) & 0xFF)), m0 = FloatVector.broadcast(F, dmin * ((int) (m >>> (16 * g)) & 0xFF));
+                    FloatVector d1 = FloatVector.broadcast(F, d * ((int) (sc >>> (16 * g + 8)) & 0xFF)), m1 = FloatVector.broadcast(F, dmin * ((int) (m >>> (16 * g + 8)) & 0xFF));
+                    for (int c = 0; c < 32; c += L) {
+                        long q0 = b + QS + 32 * g + c;
+                        IntVector q = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, q0)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector h = (L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, b + QH + c)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QH + c, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0)).lanewise(VectorOperators.LSHR, 2 * g);
+                        IntVector v = q.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d0).sub(m0).intoArray(dst, i + 64 * g + c);
+                        v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(dst, i + 64 * g + 32 + c);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.jlama.tensor;
+
+import io.jlama.gguf.GgufTensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Q6_K weights: super-blocks of 256 elements in 210 bytes: 128 bytes {@code ql} of low nibbles, 64 bytes {@code qh}
+ * of high bit pairs, 16 signed 8-bit scales {@code sc} (one per sub-block of 16), then an f16 scale {@code d}. In
+ * half h (elements {@code 128h ..}), for l &lt; 32, with {@code L = ql[64h ..]}, {@code H = qh[32h + l]}:
+ * element {@code 128h + l} is {@code L[l] & 15 | (H & 3) << 4}, element {@code +32} is {@code L[l+32] & 15 | (H >> 2 & 3) << 4},
+ * element {@code +64} is {@code L[l] >> 4 | (H >> 4 & 3) << 4} and element {@code +96} is
+ * {@code L[l+32] >> 4 | (H >> 6) << 4}; a 6-bit value q stands for {@code (d*sc)*(q-32)}, rounded once after each
+ * product, as ggml computes it.
+ */
+public final class Q6_KTensor extends Tensor {
+    static final int QK = KQuants.QK;
+    static final int BLOCK_BYTES = 210;
+    static final int QH = 128;     // offset of the high bit pairs
+    static final int SCALES = 192; // offset of the int8 scales
+    static final int D = 208;      // offset of d
+
+    public Q6_KTensor(GgufTensor t) {
+        super(t);
+    }
+
+    public Q6_KTensor(String name, MemorySegment data, int rows, int cols) {
+        super(name, GgmlType.Q6_K, data, rows, cols);
+    }
+
+    /** The 6-bit value (0..63) of element e of the super-block at b. */
+    private int value(long b, int e) {
+        int h = e >> 7, k = (e >> 5) & 3, l = e & 31;
+        int lo = data.get(I8, b + 64 * h + 32 * (k & 1) + l) >> 4 * (k >> 1) & 0x0F;
+        int hi = data.get(I8, b + QH + 32 * h + l) >> 2 * k & 3;
+        return lo | hi << 4;
+    }
+
+    /** The scale of the sub-block of 16 holding element e. */
+    private int scale(long b, int e) {
+        int h = e >> 7, k = (e >> 5) & 3, l = e & 31;
+        return data.get(I8, b + SCALES + 8 * h + 2 * k + (l >> 4));
+    }
+
+    @Override
+    protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
+        for (int i = off, end = off + n; i < end; i += QK, b += step) {
+            float d = Float.float16ToFloat(data.get(I16_LE, b + D));
+            for (int e = 0; e < QK; e++) dst[i + e] = d * scale(b, e) * (value(b, e) - 32);
+        }
+    }
+
+    @Override
+    public float dotScalar(int row, float[] x, int xOff) {
+        long step = blockStep(row), b = rowBase(row);
+        float sum = 0f;
+        for (int i = xOff, end = xOff + cols; i < end; i += QK, b += step) {
+            float d = Float.float16ToFloat(data.get(I16_LE, b + D));
+            for (int e = 0; e < QK; e++) sum += d * scale(b, e) * (value(b, e) - 32) * x[i + e];
+        }
+        return sum;
+    }
+
+    @Override
+    protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
+        Simd.dequantize(this, row, col0, n, dst, off);
+    }
+
+    @Override
+    protected float dotVector(int row, float[] x, int xOff) {
+        return Simd.dot1(this, row, x, xOff);
+    }
+
+    @Override
+    protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+        Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+    }
+
+    /**
+     * Vector API kernels; a nested class so that it is loaded only when the module is present. The loop body takes
+     * one quarter of a super-block: 16 bytes of {@code ql} from each half of the half-block and 16 of {@code qh}, which
+     * give four sub-blocks of 16, decoded in int lanes (q-32 included, exact), converted and fma'd with x; then one
+     * fma per sub-block with {@code d*sc} (exact). Written without helper methods: see {@link SimdShapes}.
+     */
+    static final class Simd {
+        private static final int L = SimdShapes.L;
+
+        static void matvec(Q6_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+            int r = r0;
+            if ((r & 1) == 1 && r < r1) {
+                out[outOff + r] = dot1(t, r, x, xOff);
+                r++;
+            }
+            if (t.blockStep(r) != BLOCK_BYTES) {
+                for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, out, outOff + r);
+            }
+            for (; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff);
+        }
+
+        static float dot1(Q6_KTensor t, int row, float[] x, int xOff) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b = t.rowBase(row);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b += step) {
+                float d = Float.float16ToFloat(data.get(I16_LE, b + D));
+                for (int q = 0; q < 4; q++) { // quarter q: half q/2, lanes l in [16*(q&1), +16)
+                    int h = q >> 1, p = 16 * (q & 1);
+                    FloatVector s1 = FloatVector.zero(F), s2 = s1, s3 = s1, s4 = s1;
+                    for (int c = p; c < p + 16; c += L) {
+                        long lo = b + 64 * h + c, hi = b + QH + 32 * h + c;
+                        IntVector a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        int xc = xi + 128 * h + c;
+                        IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        s1 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc), s1);
+                        v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        s2 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 32), s2);
+                        v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                        s3 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 64), s3);
+                        v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                        s4 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 96), s4);
+                    }
+                    long sc = b + SCALES + 8 * h + (q & 1);
+                    acc0 = s1.fma(FloatVector.broadcast(F, d * data.get(I8, sc)), acc0);
+                    acc1 = s2.fma(FloatVector.broadcast(F, d * data.get(I8, sc + 2)), acc1);
+                    acc0 = s3.fma(FloatVector.broadcast(F, d * data.get(I8, sc + 4)), acc0);
+                    acc1 = s4.fma(FloatVector.broadcast(F, d * data.get(I8, sc + 6)), acc1);
+                }
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Rows {@code row} and {@code row+1} (one stream when the pair is interleaved), sharing the loads of x. */
+        private static void dot2(Q6_KTensor t, int row, float[] x, int xOff, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b0 += step, b1 += step) {
+                float d0 = Float.float16ToFloat(data.get(I16_LE, b0 + D)), d1 = Float.float16ToFloat(data.get(I16_LE, b1 + D));
+                for (int q = 0; q < 4; q++) {
+                    int h = q >> 1, p = 16 * (q & 1);
+                    FloatVector s01 = FloatVector.zero(F), s02 = s01, s03 = s01, s04 = s01;
+                    FloatVector s11 = s01, s12 = s01, s13 = s01, s14 = s01;
+                    for (int c = p; c < p + 16; c += L) {
+                        int xc = xi + 128 * h + c;
+                        FloatVector x1 = FloatVector.fromArray(F, x, xc), x2 = FloatVector.fromArray(F, x, xc + 32);
+                        FloatVector x3 = FloatVector.fromArray(F, x, xc + 64), x4 = FloatVector.fromArray(F, x, xc + 96);
+                        long lo = b0 + 64 * h + c, hi = b0 + QH + 32 * h + c;
+                        IntVector a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        s01 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x1, s01);
+                        v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        s02 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x2, s02);
+                        v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                        s03 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x3, s03);
+                        v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                        s04 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x4, s04);
+                        lo = b1 + 64 * h + c;
+                        hi = b1 + QH + 32 * h + c;
+                        a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        s11 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x1, s11);
+                        v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        s12 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x2, s12);
+                        v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                        s13 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x3, s13);
+                        v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                        s14 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(x4, s14);
+                    }
+                    long sc0 = b0 + SCALES + 8 * h + (q & 1), sc1 = b1 + SCALES + 8 * h + (q & 1);
+                    acc0 = s01.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0)), acc0);
+                    acc2 = s02.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 2)), acc2);
+                    acc0 = s03.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 4)), acc0);
+                    acc2 = s04.fma(FloatVector.broadcast(F, d0 * data.get(I8, sc0 + 6)), acc2);
+                    acc1 = s11.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1)), acc1);
+                    acc3 = s12.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 2)), acc3);
+                    acc1 = s13.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 4)), acc1);
+                    acc3 = s14.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 6)), acc3);
+                }
+            }
+            out[o] = acc0.add(acc2).reduceLanes(VectorOperators.ADD);
+            out[o + 1] = acc1.add(acc3).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** {@code (d*sc)*(q-32)}: the scalar product d*sc, then one multiplication in lanes, as the scalar code. */
+        static void dequantize(Q6_KTensor t, int row, int col0, int n, float[] dst, int off) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+            for (int i = off, end = off + n; i < end; i += QK, b += step) {
+                float d = Float.float16ToFloat(data.get(I16_LE, b + D));
+                for (int q = 0; q < 4; q++) {
+                    int h = q >> 1, p = 16 * (q & 1);
+                    long sc = b + SCALES + 8 * h + (q & 1);
+                    FloatVector d1 = FloatVector.broadcast(F, d * data.get(I8, sc)), d2 = FloatVector.broadcast(F, d * data.get(I8, sc + 2));
+                    FloatVector d3 = FloatVector.broadcast(F, d * data.get(I8, sc + 4)), d4 = FloatVector.broadcast(F, d * data.get(I8, sc + 6));
+                    for (int c = p; c < p + 16; c += L) {
+                        long lo = b + 64 * h + c, hi = b + QH + 32 * h + c;
+                        IntVector a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        IntVector u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        int o = i + 128 * h + c;
+                        IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, o);
+                        v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d2).intoArray(dst, o + 32);
+                        v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d3).intoArray(dst, o + 64);
+                        v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d4).intoArray(dst, o + 96);
+                    }
+                }
+            }
+        }
+    }
+}
