@@ -19,7 +19,9 @@ public record Architecture(
         NormKind norm,
         FfnKind ffn,
         /* q/k/v projections carry biases (attn_q.bias ...) */
-        boolean qkvBias) {
+        boolean qkvBias,
+        /* per-head RMSNorm of Q and K (attn_q_norm / attn_k_norm), applied before RoPE */
+        boolean qkNorm) {
 
     public enum NormKind { RMS, LAYER }
 
@@ -31,7 +33,10 @@ public record Architecture(
     private static final Map<String, Architecture> KNOWN = new LinkedHashMap<>();
 
     static {
-        add(new Architecture("llama", Rope.Style.NORM, NormKind.RMS, FfnKind.SWIGLU, false));
+        // name, RoPE pairing, norm, feed-forward, q/k/v biases, q/k norms (llama.cpp: src/models/<name>.cpp)
+        add(new Architecture("llama", Rope.Style.NORM, NormKind.RMS, FfnKind.SWIGLU, false, false));
+        add(new Architecture("qwen2", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, true, false));
+        add(new Architecture("qwen3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, true));
     }
 
     private static void add(Architecture a) {

@@ -148,6 +148,19 @@ public final class Transformer {
             if (l.bq != null) addBias(s.q, l.bq, n);
             if (l.bk != null) addBias(s.k, l.bk, n);
             if (l.bv != null) addBias(s.v, l.bv, n);
+            if (l.qNorm != null) { // Qwen3: RMSNorm of each head of Q and K, before RoPE
+                int hk = c.headDimK();
+                for (int t = 0; t < n; t++) {
+                    for (int h = 0; h < c.headCount(); h++) {
+                        int o = t * c.qDim() + h * hk;
+                        Norms.rmsNorm(s.q, o, s.q, o, l.qNorm, hk, c.normEps());
+                    }
+                    for (int h = 0; h < c.headCountKv(); h++) {
+                        int o = t * c.kDim() + h * hk;
+                        Norms.rmsNorm(s.k, o, s.k, o, l.kNorm, hk, c.normEps());
+                    }
+                }
+            }
             for (int t = 0; t < n; t++) {
                 rope.apply(s.q, t * c.qDim(), c.headCount(), c.headDimK(), s.cos, s.sin, t * half);
                 rope.apply(s.k, t * c.kDim(), c.headCountKv(), c.headDimK(), s.cos, s.sin, t * half);

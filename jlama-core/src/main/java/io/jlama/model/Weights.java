@@ -26,6 +26,7 @@ public final class Weights {
         public float[] attnNorm;
         public Tensor wq, wk, wv, wo;
         public float[] bq, bk, bv;
+        public float[] qNorm, kNorm;
         public float[] ffnNorm;
         public Tensor ffnGate, ffnUp, ffnDown;
     }
@@ -50,6 +51,10 @@ public final class Weights {
                 l.bq = b.vector(p + "attn_q.bias", c.qDim());
                 l.bk = b.vector(p + "attn_k.bias", c.kDim());
                 l.bv = b.vector(p + "attn_v.bias", c.vDim());
+            }
+            if (c.arch().qkNorm()) {
+                l.qNorm = b.vector(p + "attn_q_norm.weight", c.headDimK());
+                l.kNorm = b.vector(p + "attn_k_norm.weight", c.headDimK());
             }
             l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
             l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());

@@ -28,11 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the difference is bounded by 2e-2 (measured 1e-3 .. 5e-3), and the argmax must agree where the margin exceeds 0.05.</li>
  * </ul>
  */
-class LlamaArchReferenceTest {
+class LlamaArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, NeoX RoPE), qwen3 (q/k norms)
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab")) {
+        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab")) {
             JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
             for (JsonNode v : idx.get("variants")) {
                 String variant = v.get("variant").asText();
@@ -52,7 +52,19 @@ class LlamaArchReferenceTest {
         Path dir = SharedData.require("reference/arch/" + model);
         float[] ours = ReferenceModels.allLogits(dir.resolve(file), tokens, 512, 2);
         float[] llama = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "." + seq + ".logits.f32"));
-        int vocab = llama.length / tokens.length;
+        int vocab = ours.length / tokens.length;
+        if (llama.length < ours.length) { // qwen2-fullvocab keeps only the last positions (index.json: logits_positions)
+            ours = java.util.Arrays.copyOfRange(ours, ours.length - llama.length, ours.length);
+        }
+        if (variant.equals("f16-q4_0embd")) {
+            // F16 matrices and a Q4_0 tied embedding as the output projection: llama.cpp rounds the activations to
+            // F16 and, for the output, to Q8_0 blocks; measured 0.087, bounded at 0.25 (the Q8_0 rounding alone moves
+            // the dense models' logits by 0.12-0.45) with the argmax equal wherever llama.cpp's margin exceeds that.
+            float d = ReferenceModels.maxAbsDiff(ours, llama);
+            assertTrue(d <= 0.25f, "max |jlama - llama.cpp| = " + d);
+            assertArgmaxAgrees(ours, llama, vocab, 0.25f);
+            return;
+        }
         switch (variant) {
             case "f32" -> {
                 float d = ReferenceModels.maxAbsDiff(ours, llama);
