@@ -21,7 +21,11 @@ public record Architecture(
         /* q/k/v projections carry biases (attn_q.bias ...) */
         boolean qkvBias,
         /* per-head RMSNorm of Q and K (attn_q_norm / attn_k_norm), applied before RoPE */
-        boolean qkNorm) {
+        boolean qkNorm,
+        /* one attn_qkv matrix: rows of Q, then K, then V */
+        boolean fusedQkv,
+        /* one ffn_up matrix of 2*n_ff rows: gate, then up */
+        boolean fusedGateUp) {
 
     public enum NormKind { RMS, LAYER }
 
@@ -33,10 +37,12 @@ public record Architecture(
     private static final Map<String, Architecture> KNOWN = new LinkedHashMap<>();
 
     static {
-        // name, RoPE pairing, norm, feed-forward, q/k/v biases, q/k norms (llama.cpp: src/models/<name>.cpp)
-        add(new Architecture("llama", Rope.Style.NORM, NormKind.RMS, FfnKind.SWIGLU, false, false));
-        add(new Architecture("qwen2", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, true, false));
-        add(new Architecture("qwen3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, true));
+        // name, RoPE pairing, norm, feed-forward, q/k/v biases, q/k norms, fused qkv, fused gate+up
+        // (llama.cpp: src/models/<name>.cpp)
+        add(new Architecture("llama", Rope.Style.NORM, NormKind.RMS, FfnKind.SWIGLU, false, false, false, false));
+        add(new Architecture("qwen2", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, true, false, false, false));
+        add(new Architecture("qwen3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, true, false, false));
+        add(new Architecture("phi3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, false, true, true));
     }
 
     private static void add(Architecture a) {

@@ -42,6 +42,7 @@ public final class Transformer {
         int position;
         // activations, [batch][width]
         final float[] x, xb, xb2, q, k, v, att, hb, hb2;
+        final float[] fused; // output of fused projections before they are split (Phi-3), else null
         final float[] cos, sin;
         final float[][] scores; // per worker
         final float[][] kvRow; // per worker: one head's keys or values converted from an F16 cache
@@ -63,6 +64,8 @@ public final class Transformer {
             att = new float[maxBatch * c.headCount() * c.headDimV()];
             hb = new float[maxBatch * c.feedForwardLength()];
             hb2 = new float[maxBatch * c.feedForwardLength()];
+            fused = c.arch().fusedQkv() || c.arch().fusedGateUp()
+                    ? new float[maxBatch * Math.max(c.qDim() + c.kDim() + c.vDim(), 2 * c.feedForwardLength())] : null;
             cos = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
             sin = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
             scores = new float[workers][contextLength];
@@ -144,7 +147,17 @@ public final class Transformer {
         for (int li = 0; li < w.layers.length; li++) {
             Weights.Layer l = w.layers[li];
             for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.attnNorm, d, c.normEps());
-            matmul(s, pool, s.xb, n, l.wq, s.q, l.wk, s.k, l.wv, s.v);
+            if (l.wqkv != null) { // fused (Phi-3): one product, then split each token's row into Q, K and V
+                matmul(s, pool, l.wqkv, s.xb, n, s.fused);
+                int qd = c.qDim(), kd = c.kDim(), vd = c.vDim(), w3 = qd + kd + vd;
+                for (int t = 0; t < n; t++) {
+                    System.arraycopy(s.fused, t * w3, s.q, t * qd, qd);
+                    System.arraycopy(s.fused, t * w3 + qd, s.k, t * kd, kd);
+                    System.arraycopy(s.fused, t * w3 + qd + kd, s.v, t * vd, vd);
+                }
+            } else {
+                matmul(s, pool, s.xb, n, l.wq, s.q, l.wk, s.k, l.wv, s.v);
+            }
             if (l.bq != null) addBias(s.q, l.bq, n);
             if (l.bk != null) addBias(s.k, l.bk, n);
             if (l.bv != null) addBias(s.v, l.bv, n);
@@ -174,8 +187,17 @@ public final class Transformer {
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
 
             for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.ffnNorm, d, c.normEps());
-            matmul(s, pool, s.xb, n, l.ffnGate, s.hb, l.ffnUp, s.hb2, null, null);
-            VectorOps.swiglu(s.hb, s.hb2, 0, n * c.feedForwardLength());
+            int ff = c.feedForwardLength();
+            if (l.ffnGate == null) { // fused gate+up (Phi-3): each token's row is [gate | up]
+                matmul(s, pool, l.ffnUp, s.xb, n, s.fused);
+                for (int t = 0; t < n; t++) {
+                    System.arraycopy(s.fused, t * 2 * ff, s.hb, t * ff, ff);
+                    System.arraycopy(s.fused, t * 2 * ff + ff, s.hb2, t * ff, ff);
+                }
+            } else {
+                matmul(s, pool, s.xb, n, l.ffnGate, s.hb, l.ffnUp, s.hb2, null, null);
+            }
+            VectorOps.swiglu(s.hb, s.hb2, 0, n * ff);
             matmul(s, pool, l.ffnDown, s.hb, n, s.xb2);
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
         }

@@ -25,9 +25,12 @@ public final class Weights {
     public static final class Layer {
         public float[] attnNorm;
         public Tensor wq, wk, wv, wo;
+        /** Fused Q/K/V projection (Phi-3), or null. */
+        public Tensor wqkv;
         public float[] bq, bk, bv;
         public float[] qNorm, kNorm;
         public float[] ffnNorm;
+        /** ffnGate is null when ffnUp holds gate and up stacked (Phi-3). */
         public Tensor ffnGate, ffnUp, ffnDown;
     }
 
@@ -43,9 +46,13 @@ public final class Weights {
             String p = "blk." + i + ".";
             Layer l = new Layer();
             l.attnNorm = b.vector(p + "attn_norm.weight", d);
-            l.wq = b.matrix(p + "attn_q.weight", d, c.qDim());
-            l.wk = b.matrix(p + "attn_k.weight", d, c.kDim());
-            l.wv = b.matrix(p + "attn_v.weight", d, c.vDim());
+            if (c.arch().fusedQkv()) {
+                l.wqkv = b.matrix(p + "attn_qkv.weight", d, c.qDim() + c.kDim() + c.vDim());
+            } else {
+                l.wq = b.matrix(p + "attn_q.weight", d, c.qDim());
+                l.wk = b.matrix(p + "attn_k.weight", d, c.kDim());
+                l.wv = b.matrix(p + "attn_v.weight", d, c.vDim());
+            }
             l.wo = b.matrix(p + "attn_output.weight", c.headCount() * c.headDimV(), d);
             if (c.arch().qkvBias()) {
                 l.bq = b.vector(p + "attn_q.bias", c.qDim());
@@ -57,8 +64,12 @@ public final class Weights {
                 l.kNorm = b.vector(p + "attn_k_norm.weight", c.headDimK());
             }
             l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
-            l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());
-            l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
+            if (c.arch().fusedGateUp()) {
+                l.ffnUp = b.matrix(p + "ffn_up.weight", d, 2 * c.feedForwardLength());
+            } else {
+                l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());
+                l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
+            }
             l.ffnDown = b.matrix(p + "ffn_down.weight", c.feedForwardLength(), d);
             layers[i] = l;
         }

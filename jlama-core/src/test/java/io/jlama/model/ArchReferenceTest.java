@@ -28,11 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the difference is bounded by 2e-2 (measured 1e-3 .. 5e-3), and the argmax must agree where the margin exceeds 0.05.</li>
  * </ul>
  */
-class LlamaArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, NeoX RoPE), qwen3 (q/k norms)
+class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, NeoX RoPE), qwen3 (q/k norms)
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab")) {
+        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3")) {
             JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
             for (JsonNode v : idx.get("variants")) {
                 String variant = v.get("variant").asText();
@@ -83,6 +83,26 @@ class LlamaArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v bias
                 assertTrue(dq < 0.6f, "max |jlama - llama.cpp quantized| = " + dq);
                 assertArgmaxAgrees(ours, llama, vocab, 0.6f);
             }
+        }
+    }
+
+    /**
+     * The 24-token greedy continuation of the F32 files equals llama.cpp's (prompt in one batch, then one token per
+     * step), up to the first step where llama.cpp's own top-1/top-2 margin is below 1e-3, where float rounding may
+     * legitimately pick the other token.
+     */
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @MethodSource("cases")
+    void f32GreedyContinuationMatches(String model, String variant, String file, String seq, int[] tokens) {
+        if (!variant.equals("f32")) return;
+        JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
+        JsonNode greedy = idx.get("variants").get(0).get("results").get(seq).get("greedy");
+        int[] expected = Stories260KTest.ints(greedy.get("generated_tokens"));
+        JsonNode margins = greedy.get("top1_top2_margin");
+        int[] ours = ReferenceModels.greedy(SharedData.require("reference/arch/" + model + "/" + file), tokens, expected.length, 2);
+        for (int i = 0; i < expected.length; i++) {
+            if (margins.get(i).asDouble() < 1e-3) break;
+            assertTrue(expected[i] == ours[i], "step " + i + ": llama.cpp " + expected[i] + ", jlama " + ours[i]);
         }
     }
 
