@@ -56,6 +56,8 @@ class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, N
         if (llama.length < ours.length) { // qwen2-fullvocab keeps only the last positions (index.json: logits_positions)
             ours = java.util.Arrays.copyOfRange(ours, ours.length - llama.length, ours.length);
         }
+        System.out.printf("ARCH %s %s %s max|d| vs llama.cpp %.3g, top-1 agree %d/%d%n", model, variant, seq,
+                ReferenceModels.maxAbsDiff(ours, llama), top1Agree(ours, llama, vocab), llama.length / vocab);
         if (variant.equals("f16-q4_0embd")) {
             // F16 matrices and a Q4_0 tied embedding as the output projection: llama.cpp rounds the activations to
             // F16 and, for the output, to Q8_0 blocks; measured 0.087, bounded at 0.25 (the Q8_0 rounding alone moves
@@ -104,6 +106,14 @@ class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, N
             if (margins.get(i).asDouble() < 1e-3) break;
             assertTrue(expected[i] == ours[i], "step " + i + ": llama.cpp " + expected[i] + ", jlama " + ours[i]);
         }
+    }
+
+    static int top1Agree(float[] ours, float[] ref, int vocab) {
+        int agree = 0;
+        for (int p = 0; p < ref.length / vocab; p++) {
+            if (Stories260KTest.argmax(ref, p * vocab, vocab) == Stories260KTest.argmax(ours, p * vocab, vocab)) agree++;
+        }
+        return agree;
     }
 
     static void assertArgmaxAgrees(float[] ours, float[] ref, int vocab, float margin) {
