@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 /** The jlama command line. Started through {@link io.jlama.cli.launcher.Launcher}, which sets up the JVM. */
 @Command(name = "jlama", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java inference for GGUF language models.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, TemplateCommand.class, InfoCommand.class, TokenizeCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, TemplateCommand.class, InfoCommand.class, TokenizeCommand.class, EvalCommand.class, BenchCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,7 +46,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: generate, chat, template, info, tokenize, eval or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: generate, chat, template, info, tokenize, eval, bench or quantize");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

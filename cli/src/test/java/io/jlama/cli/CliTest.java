@@ -21,7 +21,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The commands end to end on stories260K (and tokenize on llama.cpp's vocabulary files), checked against llama.cpp's reference outputs. */
@@ -241,6 +243,38 @@ class CliTest {
         assertOneLine(badToken.err(), "99999");
         Result usage = run(null, "generate");
         assertEquals(2, usage.code());
+    }
+
+    @Test
+    void quantizeWritesLlamaCppsFile(@TempDir Path dir) throws Exception {
+        Path model = shared("models/tinystories/stories260K.gguf");
+        Path out = dir.resolve("q4_0.gguf");
+        Result r = run(null, "quantize", model.toString(), out.toString(), "q4_0", "--pure", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("[  48/  48]"), r.err());
+        assertTrue(r.err().contains("quant size"), r.err());
+        assertArrayEquals(Files.readAllBytes(shared("reference/stories260K/stories260K-q4_0-pure.gguf")), Files.readAllBytes(out));
+
+        Result mix = run(null, "quantize", model.toString(), dir.resolve("mix.gguf").toString(), "Q4_0");
+        assertEquals(1, mix.code());
+        assertOneLine(mix.err(), "Q6_K");
+        assertFalse(Files.exists(dir.resolve("mix.gguf")));
+        Result type = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q7_9");
+        assertEquals(1, type.code());
+        assertOneLine(type.err(), "Q7_9");
+        Result kquant = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q4_K");
+        assertEquals(1, kquant.code());
+        assertOneLine(kquant.err(), "Q4_K");
+        Result requant = run(null, "quantize", out.toString(), dir.resolve("x.gguf").toString(), "Q8_0", "--pure");
+        assertEquals(1, requant.code());
+        assertOneLine(requant.err(), "--allow-requantize");
+        Result same = run(null, "quantize", out.toString(), out.toString(), "Q8_0");
+        assertEquals(1, same.code());
+        assertOneLine(same.err(), "overwrite");
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count());
+        }
     }
 
     static void assertOneLine(String err, String mustContain) {

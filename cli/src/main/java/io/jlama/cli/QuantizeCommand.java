@@ -1,0 +1,62 @@
+package io.jlama.cli;
+
+import io.jlama.quantize.Quantizer;
+import io.jlama.tensor.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code jlama quantize}: llama-quantize for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 and BF16, with llama.cpp's bytes. */
+@Command(name = "quantize", mixinStandardHelpOptions = true, description = "Quantize a GGUF model (F32/F16/BF16 weights) to Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 or BF16, "
+        + "byte for byte as llama.cpp's llama-quantize does. Progress and a summary go to stderr.")
+final class QuantizeCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "INPUT", description = "the GGUF model to read")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUTPUT", description = "the GGUF file to write (written under a temporary name, renamed when complete)")
+    Path output;
+
+    @Parameters(index = "2", paramLabel = "TYPE", description = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 or BF16")
+    String type;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--pure", description = "every quantizable tensor gets TYPE (no per-tensor mix)")
+    boolean pure;
+
+    @Option(names = "--output-type", paramLabel = "T", description = "type of output.weight")
+    String outputType;
+
+    @Option(names = "--embd-type", paramLabel = "T", description = "type of token_embd.weight")
+    String embdType;
+
+    @Option(names = "--allow-requantize", description = "accept already quantized tensors (dequantized first; quality suffers)")
+    boolean allowRequantize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(input)) throw new IllegalArgumentException("input file not found: " + input);
+        if (Files.exists(output) && Files.isSameFile(input, output)) throw new IllegalArgumentException("the output would overwrite the input: " + output);
+        Quantizer.Options o = Quantizer.Options.of(parse(type, "TYPE"));
+        if (threads != null) {
+            if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
+            o = o.withThreads(threads);
+        }
+        o = o.withPure(pure).withAllowRequantize(allowRequantize);
+        if (outputType != null) o = o.withOutputType(parse(outputType, "--output-type"));
+        if (embdType != null) o = o.withEmbdType(parse(embdType, "--embd-type"));
+        new Quantizer(o, System.err).run(input, output);
+        return 0;
+    }
+
+    private static GgmlType parse(String name, String what) {
+        GgmlType t = GgmlType.byName(name.trim());
+        if (t == null) throw new IllegalArgumentException(what + ": unknown type '" + name + "' (supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16, BF16)");
+        return t;
+    }
+}
