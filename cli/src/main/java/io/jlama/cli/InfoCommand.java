@@ -112,8 +112,17 @@ final class InfoCommand implements Callable<Integer> {
                     out.printf("heads:         %d query, %d key/value, head size %d%n", c.headCount(), c.headCountKv(), c.headDimK());
                     out.printf("feed-forward:  %d%n", c.feedForwardLength());
                     out.printf("context:       %d (trained)%n", c.contextLength());
-                    out.printf("rope:          %s, %d dims, base %s, scale %s%n", c.arch().ropeStyle(), c.ropeDimensions(), c.ropeFreqBase(), c.ropeFreqScale());
-                    out.printf("norm eps:      %s%n", c.normEps());
+                    if (c.arch().ropeStyle() == io.jlama.ops.Rope.Style.NONE) out.printf("positions:     learned (position_embd), no RoPE%n");
+                    else out.printf("rope:          %s, %d dims, base %s, scale %s%n", c.arch().ropeStyle(), c.ropeDimensions(), c.ropeFreqBase(), c.ropeFreqScale());
+                    out.printf("norm:          %s, eps %s; feed-forward %s%n", c.arch().norm(), c.normEps(), c.arch().ffn());
+                    if (c.slidingWindow() > 0) {
+                        StringBuilder layers = new StringBuilder();
+                        for (int i = 0; i < c.swaLayers().length; i++) if (c.swaLayers()[i]) layers.append(layers.isEmpty() ? "" : ",").append(i);
+                        out.printf("sliding window: %d on layers %s, rope base %s%n", c.slidingWindow(), layers, c.ropeFreqBaseSwa());
+                    }
+                    if (c.attnSoftCap() > 0 || c.finalSoftCap() > 0) {
+                        out.printf("soft-capping:  attention %s, final %s%n", c.attnSoftCap(), c.finalSoftCap());
+                    }
                     out.printf("vocab size:    %d%n", c.vocabSize());
                 } else {
                     out.printf("note:          %s%n", archError);

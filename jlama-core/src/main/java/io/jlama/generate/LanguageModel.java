@@ -41,6 +41,10 @@ public final class LanguageModel implements AutoCloseable {
         this.transformer = new Transformer(config, new Weights(gguf, config));
         this.contextLength = options.contextLength() > 0 ? options.contextLength()
                 : Math.min(config.contextLength(), LoadOptions.DEFAULT_MAX_CONTEXT);
+        if (arch.positionEmbedding() && contextLength > config.contextLength()) {
+            throw new IllegalArgumentException("context length " + contextLength + " exceeds the " + config.contextLength()
+                    + " learned positions of this " + arch.name() + " model");
+        }
         int threads = options.threads() > 0 ? options.threads() : WorkerPool.physicalCores();
         this.pool = new WorkerPool(threads);
     }

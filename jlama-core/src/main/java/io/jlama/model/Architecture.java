@@ -16,37 +16,104 @@ public record Architecture(
         /* general.architecture value, also the prefix of its hyperparameter keys */
         String name,
         Rope.Style ropeStyle,
+        /* RMS: x/rms * w; LAYER: (x - mean)/sd * w + b (every norm then has a .bias tensor) */
         NormKind norm,
         FfnKind ffn,
-        /* q/k/v projections carry biases (attn_q.bias ...) */
+        /* q/k/v projections carry biases (attn_q.bias ..., or attn_qkv.bias when fused) */
         boolean qkvBias,
         /* per-head RMSNorm of Q and K (attn_q_norm / attn_k_norm), applied before RoPE */
         boolean qkNorm,
         /* one attn_qkv matrix: rows of Q, then K, then V */
         boolean fusedQkv,
         /* one ffn_up matrix of 2*n_ff rows: gate, then up */
-        boolean fusedGateUp) {
+        boolean fusedGateUp,
+        /* attn_output.bias, ffn_up.bias and ffn_down.bias (GPT-2) */
+        boolean outputBiases,
+        /* learned absolute positions added to the input (position_embd.weight, context_length rows) */
+        boolean positionEmbedding,
+        /* input embeddings multiplied by sqrt(n_embd) (Gemma) */
+        boolean scaleEmbedding,
+        /* sandwich norms: post_attention_norm and post_ffw_norm on each sublayer's output before the residual add */
+        boolean postNorms,
+        /* cap * tanh(score / cap) on attention scores, cap from {arch}.attn_logit_softcapping (Gemma-2) */
+        boolean attnSoftCap,
+        /*
+         * sliding-window attention: llama.cpp's default pattern n (layer il uses the window iff il % n < n - 1) when
+         * the file has no {arch}.attention.sliding_window_pattern; 0 = the architecture has no sliding window
+         */
+        int swaDefaultPattern,
+        /* the window when {arch}.attention.sliding_window is absent; 0 = no window unless the file gives one */
+        int swaDefaultWindow,
+        /* rope base of the window layers when {arch}.rope.freq_base_swa is absent; 0 = rope.freq_base */
+        float swaDefaultRopeBase,
+        /* layer count of the 27B model, whose Q scale is 1/sqrt(n_embd/n_head) instead of 1/sqrt(head_dim); 0 = none */
+        int attnScaleByEmbdLayers) {
 
     public enum NormKind { RMS, LAYER }
 
     public enum FfnKind {
         /** down(silu(gate(x)) * up(x)) */
-        SWIGLU
+        SWIGLU,
+        /** down(gelu(gate(x)) * up(x)), tanh GELU (Gemma) */
+        GEGLU,
+        /** down(gelu(up(x))), no gate (GPT-2) */
+        GELU
     }
 
     private static final Map<String, Architecture> KNOWN = new LinkedHashMap<>();
 
     static {
-        // name, RoPE pairing, norm, feed-forward, q/k/v biases, q/k norms, fused qkv, fused gate+up
-        // (llama.cpp: src/models/<name>.cpp)
-        add(new Architecture("llama", Rope.Style.NORM, NormKind.RMS, FfnKind.SWIGLU, false, false, false, false));
-        add(new Architecture("qwen2", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, true, false, false, false));
-        add(new Architecture("qwen3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, true, false, false));
-        add(new Architecture("phi3", Rope.Style.NEOX, NormKind.RMS, FfnKind.SWIGLU, false, false, true, true));
+        // llama.cpp: src/models/<name>.cpp
+        add(of("llama", Rope.Style.NORM).build());
+        add(of("qwen2", Rope.Style.NEOX).qkvBias().build());
+        add(of("qwen3", Rope.Style.NEOX).qkNorm().build());
+        add(of("phi3", Rope.Style.NEOX).fusedQkv().fusedGateUp().build());
+        add(of("gpt2", Rope.Style.NONE).norm(NormKind.LAYER).ffn(FfnKind.GELU).fusedQkv().qkvBias().outputBiases().positionEmbedding().build());
+        add(of("gemma2", Rope.Style.NEOX).ffn(FfnKind.GEGLU).scaleEmbedding().postNorms().attnSoftCap().slidingWindow(2, 4096, 0f).attnScaleByEmbdLayers(46).build());
+        add(of("gemma3", Rope.Style.NEOX).ffn(FfnKind.GEGLU).qkNorm().scaleEmbedding().postNorms().slidingWindow(6, 0, 10000f).attnScaleByEmbdLayers(62).build());
     }
 
     private static void add(Architecture a) {
         KNOWN.put(a.name, a);
+    }
+
+    private static Builder of(String name, Rope.Style rope) {
+        return new Builder(name, rope);
+    }
+
+    /** Spells out an architecture: everything off (RMSNorm, SwiGLU, no biases) unless switched on. */
+    private static final class Builder {
+        final String name;
+        final Rope.Style rope;
+        NormKind norm = NormKind.RMS;
+        FfnKind ffn = FfnKind.SWIGLU;
+        boolean qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases, positionEmbedding, scaleEmbedding, postNorms, attnSoftCap;
+        int swaPattern, swaWindow, attnScaleByEmbdLayers;
+        float swaRopeBase;
+
+        Builder(String name, Rope.Style rope) {
+            this.name = name;
+            this.rope = rope;
+        }
+
+        Builder norm(NormKind k) { norm = k; return this; }
+        Builder ffn(FfnKind k) { ffn = k; return this; }
+        Builder qkvBias() { qkvBias = true; return this; }
+        Builder qkNorm() { qkNorm = true; return this; }
+        Builder fusedQkv() { fusedQkv = true; return this; }
+        Builder fusedGateUp() { fusedGateUp = true; return this; }
+        Builder outputBiases() { outputBiases = true; return this; }
+        Builder positionEmbedding() { positionEmbedding = true; return this; }
+        Builder scaleEmbedding() { scaleEmbedding = true; return this; }
+        Builder postNorms() { postNorms = true; return this; }
+        Builder attnSoftCap() { attnSoftCap = true; return this; }
+        Builder slidingWindow(int defaultPattern, int defaultWindow, float defaultRopeBase) { swaPattern = defaultPattern; swaWindow = defaultWindow; swaRopeBase = defaultRopeBase; return this; }
+        Builder attnScaleByEmbdLayers(int layers) { attnScaleByEmbdLayers = layers; return this; }
+
+        Architecture build() {
+            return new Architecture(name, rope, norm, ffn, qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases,
+                    positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, swaPattern, swaWindow, swaRopeBase, attnScaleByEmbdLayers);
+        }
     }
 
     /** The architecture named by the file's {@code general.architecture}; unknown names are a clear error. */

@@ -25,7 +25,19 @@ public record ModelConfig(
         int ropeDimensions,
         float ropeFreqBase,
         /* 1 / linear rope scaling factor */
-        float ropeFreqScale) {
+        float ropeFreqScale,
+        /* rope.freq_base of the sliding-window layers ({arch}.rope.freq_base_swa, default rope.freq_base) */
+        float ropeFreqBaseSwa,
+        /* attention scores are (q . k) * attnScale */
+        float attnScale,
+        /* attention-logit soft cap, 0 = none */
+        float attnSoftCap,
+        /* final-logit soft cap, 0 = none */
+        float finalSoftCap,
+        /* sliding window: a query at p sees keys p-slidingWindow+1 .. p on the layers marked in swaLayers; 0 = none */
+        int slidingWindow,
+        /* per layer: whether it uses the sliding window (all false without one) */
+        boolean[] swaLayers) {
 
     private static final int MAX = 1 << 24;
 
@@ -66,7 +78,34 @@ public record ModelConfig(
             else if (f.has("tokenizer.ggml.tokens")) nVocab = f.getStringArray("tokenizer.ggml.tokens").length;
             else throw new ModelFormatException(f.path(), "cannot tell the vocabulary size: no '" + a.key("vocab_size") + "' and no token_embd.weight");
         }
-        return new ModelConfig(a, nVocab, nEmbd, nLayer, nHead, nHeadKv, headDimK, headDimV, nFf, nCtx, eps, nRot, base, scale);
+        float baseSwa = base;
+        int nSwa = 0;
+        boolean[] swa = new boolean[nLayer];
+        if (a.swaDefaultPattern() > 0) { // llama.cpp: load_arch_hparams of gemma2/gemma3, load_swa_pattern
+            nSwa = f.getInt(a.key("attention.sliding_window"), 0, Integer.MAX_VALUE, a.swaDefaultWindow());
+            if (nSwa > 0) {
+                String pk = a.key("attention.sliding_window_pattern");
+                if (f.has(pk) && f.metadata().get(pk).type() == io.jlama.gguf.GgufValueType.ARRAY) {
+                    int[] pat = f.getIntArray(pk);
+                    if (pat.length < nLayer) throw new ModelFormatException(f.path(), "metadata key '" + pk + "' has " + pat.length + " entries, need " + nLayer);
+                    for (int i = 0; i < nLayer; i++) swa[i] = pat[i] != 0;
+                } else {
+                    int n = f.getInt(pk, 0, Integer.MAX_VALUE, a.swaDefaultPattern());
+                    for (int i = 0; i < nLayer; i++) swa[i] = n == 0 || i % n < n - 1;
+                }
+                baseSwa = (float) f.getDouble(a.key("rope.freq_base_swa"), a.swaDefaultRopeBase() > 0 ? a.swaDefaultRopeBase() : base);
+                if (!(baseSwa > 0) || !Float.isFinite(baseSwa)) throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.freq_base_swa") + "': " + baseSwa + " is not a positive number");
+            }
+        }
+        float attnScale = (float) (1.0 / Math.sqrt(headDimK));
+        if (a.attnScaleByEmbdLayers() > 0 && nLayer == a.attnScaleByEmbdLayers()) attnScale = (float) (1.0 / Math.sqrt((float) (nEmbd / nHead)));
+        float attnCap = a.attnSoftCap() ? (float) f.getDouble(a.key("attn_logit_softcapping"), 50.0) : 0f;
+        float finalCap = (float) f.getDouble(a.key("final_logit_softcapping"), a.attnSoftCap() ? 30.0 : 0.0);
+        if (attnCap < 0 || finalCap < 0 || !Float.isFinite(attnCap) || !Float.isFinite(finalCap)) {
+            throw new ModelFormatException(f.path(), "soft-capping values must be finite and non-negative (attn " + attnCap + ", final " + finalCap + ")");
+        }
+        return new ModelConfig(a, nVocab, nEmbd, nLayer, nHead, nHeadKv, headDimK, headDimV, nFf, nCtx, eps, nRot, base, scale,
+                baseSwa, attnScale, attnCap, finalCap, nSwa, swa);
     }
 
     /** Width of all query heads together. */

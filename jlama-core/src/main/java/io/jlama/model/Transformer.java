@@ -20,11 +20,17 @@ public final class Transformer {
     private final ModelConfig c;
     private final Weights w;
     private final Rope rope;
+    /** RoPE of the sliding-window layers when their base differs (Gemma-3 rope.freq_base_swa), else null. */
+    private final Rope ropeSwa;
 
     public Transformer(ModelConfig config, Weights weights) {
         this.c = config;
         this.w = weights;
         this.rope = new Rope(config.arch().ropeStyle(), config.ropeDimensions(), config.ropeFreqBase(), config.ropeFreqScale(), weights.ropeFreqs);
+        boolean anySwa = false;
+        for (boolean b : config.swaLayers()) anySwa |= b;
+        this.ropeSwa = anySwa && config.ropeFreqBaseSwa() != config.ropeFreqBase()
+                ? new Rope(config.arch().ropeStyle(), config.ropeDimensions(), config.ropeFreqBaseSwa(), config.ropeFreqScale(), weights.ropeFreqs) : null;
     }
 
     public ModelConfig config() {
@@ -44,6 +50,7 @@ public final class Transformer {
         final float[] x, xb, xb2, q, k, v, att, hb, hb2;
         final float[] fused; // output of fused projections before they are split (Phi-3), else null
         final float[] cos, sin;
+        final float[] cosSwa, sinSwa; // angles of the sliding-window layers' RoPE, or null
         final float[][] scores; // per worker
         final float[][] kvRow; // per worker: one head's keys or values converted from an F16 cache
         private float[] logitsBatch; // only for callers that want the logits of every position
@@ -68,6 +75,8 @@ public final class Transformer {
                     ? new float[maxBatch * Math.max(c.qDim() + c.kDim() + c.vDim(), 2 * c.feedForwardLength())] : null;
             cos = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
             sin = new float[maxBatch * Math.max(1, c.ropeDimensions() / 2)];
+            cosSwa = ropeSwa != null ? new float[cos.length] : null;
+            sinSwa = ropeSwa != null ? new float[sin.length] : null;
             scores = new float[workers][contextLength];
 
         }
@@ -118,6 +127,9 @@ public final class Transformer {
         if (s.position + n > s.kv.capacity()) {
             throw new IllegalArgumentException("context full: " + s.position + " + " + n + " tokens exceed the context length " + s.kv.capacity());
         }
+        if (w.positionEmbedding != null && s.position + n > c.contextLength()) {
+            throw new IllegalArgumentException("position " + (s.position + n - 1) + " is beyond the model's " + c.contextLength() + " learned positions");
+        }
         for (int i = 0; i < n; i++) {
             int t = tokens[off + i];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + c.vocabSize() + ")");
@@ -140,16 +152,31 @@ public final class Transformer {
         final int d = c.embeddingLength();
         final int pos0 = s.position;
         for (int t = 0; t < n; t++) w.tokenEmbedding.dequantizeRow(tokens[off + t], s.x, t * d);
+        if (w.positionEmbedding != null) { // GPT-2: learned absolute positions
+            for (int t = 0; t < n; t++) {
+                w.positionEmbedding.dequantizeRow(pos0 + t, s.xb, 0);
+                for (int i = 0; i < d; i++) s.x[t * d + i] += s.xb[i];
+            }
+        }
+        if (c.arch().scaleEmbedding()) { // Gemma: ggml_scale(inp, sqrtf(n_embd))
+            float sc = (float) Math.sqrt((float) d);
+            for (int i = 0; i < n * d; i++) s.x[i] *= sc;
+        }
         int half = c.ropeDimensions() / 2;
         for (int t = 0; t < n; t++) {
             rope.angles(pos0 + t, s.cos, s.sin, t * half);
+            if (ropeSwa != null) ropeSwa.angles(pos0 + t, s.cosSwa, s.sinSwa, t * half);
         }
         for (int li = 0; li < w.layers.length; li++) {
             Weights.Layer l = w.layers[li];
-            for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.attnNorm, d, c.normEps());
-            if (l.wqkv != null) { // fused (Phi-3): one product, then split each token's row into Q, K and V
+            boolean swa = c.swaLayers()[li];
+            Rope rp = swa && ropeSwa != null ? ropeSwa : rope;
+            float[] cos = swa && ropeSwa != null ? s.cosSwa : s.cos, sin = swa && ropeSwa != null ? s.sinSwa : s.sin;
+            norm(s.xb, s.x, l.attnNorm, l.attnNormBias, n);
+            if (l.wqkv != null) { // fused (Phi-3, GPT-2): one product, then split each token's row into Q, K and V
                 matmul(s, pool, l.wqkv, s.xb, n, s.fused);
                 int qd = c.qDim(), kd = c.kDim(), vd = c.vDim(), w3 = qd + kd + vd;
+                if (l.bqkv != null) addBias(s.fused, l.bqkv, n);
                 for (int t = 0; t < n; t++) {
                     System.arraycopy(s.fused, t * w3, s.q, t * qd, qd);
                     System.arraycopy(s.fused, t * w3 + qd, s.k, t * kd, kd);
@@ -175,8 +202,8 @@ public final class Transformer {
                 }
             }
             for (int t = 0; t < n; t++) {
-                rope.apply(s.q, t * c.qDim(), c.headCount(), c.headDimK(), s.cos, s.sin, t * half);
-                rope.apply(s.k, t * c.kDim(), c.headCountKv(), c.headDimK(), s.cos, s.sin, t * half);
+                rp.apply(s.q, t * c.qDim(), c.headCount(), c.headDimK(), cos, sin, t * half);
+                rp.apply(s.k, t * c.kDim(), c.headCountKv(), c.headDimK(), cos, sin, t * half);
             }
             s.kv.store(li, pos0, n, s.k, s.v);
             s.attention.set(s, li, pos0, n);
@@ -184,11 +211,17 @@ public final class Transformer {
             if (attnWork < PARALLEL_MIN_MACS) s.attention.run(0, 1);
             else pool.run(s.attention);
             matmul(s, pool, l.wo, s.att, n, s.xb2);
+            if (l.bo != null) addBias(s.xb2, l.bo, n);
+            if (l.postAttnNorm != null) norm(s.xb2, s.xb2, l.postAttnNorm, null, n); // Gemma sandwich norm
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
 
-            for (int t = 0; t < n; t++) Norms.rmsNorm(s.xb, t * d, s.x, t * d, l.ffnNorm, d, c.normEps());
+            norm(s.xb, s.x, l.ffnNorm, l.ffnNormBias, n);
             int ff = c.feedForwardLength();
-            if (l.ffnGate == null) { // fused gate+up (Phi-3): each token's row is [gate | up]
+            if (c.arch().ffn() == Architecture.FfnKind.GELU) { // GPT-2: down(gelu(up(x) + b_up)) + b_down
+                matmul(s, pool, l.ffnUp, s.xb, n, s.hb);
+                if (l.bUp != null) addBias(s.hb, l.bUp, n);
+                Activations.gelu(s.hb, 0, n * ff);
+            } else if (l.ffnGate == null) { // fused gate+up (Phi-3): each token's row is [gate | up]
                 matmul(s, pool, l.ffnUp, s.xb, n, s.fused);
                 for (int t = 0; t < n; t++) {
                     System.arraycopy(s.fused, t * 2 * ff, s.hb, t * ff, ff);
@@ -197,8 +230,11 @@ public final class Transformer {
             } else {
                 matmul(s, pool, s.xb, n, l.ffnGate, s.hb, l.ffnUp, s.hb2, null, null);
             }
-            VectorOps.swiglu(s.hb, s.hb2, 0, n * ff);
+            if (c.arch().ffn() == Architecture.FfnKind.SWIGLU) VectorOps.swiglu(s.hb, s.hb2, 0, n * ff);
+            else if (c.arch().ffn() == Architecture.FfnKind.GEGLU) Activations.geglu(s.hb, s.hb2, 0, n * ff);
             matmul(s, pool, l.ffnDown, s.hb, n, s.xb2);
+            if (l.bDown != null) addBias(s.xb2, l.bDown, n);
+            if (l.postFfnNorm != null) norm(s.xb2, s.xb2, l.postFfnNorm, null, n);
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
         }
         s.position += n;
@@ -207,14 +243,31 @@ public final class Transformer {
     /** Logits of batch rows [first, first+count) into out[outOff ..]. */
     private void computeLogits(State s, WorkerPool pool, int first, int count, float[] out, int outOff) {
         final int d = c.embeddingLength();
-        for (int t = 0; t < count; t++) Norms.rmsNorm(s.xb, t * d, s.x, (first + t) * d, w.outputNorm, d, c.normEps());
+        for (int t = 0; t < count; t++) {
+            if (w.outputNormBias != null) Norms.layerNorm(s.xb, t * d, s.x, (first + t) * d, w.outputNorm, w.outputNormBias, d, c.normEps());
+            else Norms.rmsNorm(s.xb, t * d, s.x, (first + t) * d, w.outputNorm, d, c.normEps());
+        }
         if (outOff == 0) {
             matmul(s, pool, w.output, s.xb, count, out);
-            return;
+        } else {
+            float[] tmp = s.logitsBatch();
+            matmul(s, pool, w.output, s.xb, count, tmp);
+            System.arraycopy(tmp, 0, out, outOff, count * c.vocabSize());
         }
-        float[] tmp = s.logitsBatch();
-        matmul(s, pool, w.output, s.xb, count, tmp);
-        System.arraycopy(tmp, 0, out, outOff, count * c.vocabSize());
+        float cap = c.finalSoftCap();
+        if (cap > 0) { // Gemma-2: cap * tanh(logits / cap)
+            float inv = 1.0f / cap;
+            for (int i = outOff; i < outOff + count * c.vocabSize(); i++) out[i] = cap * (float) Math.tanh(out[i] * inv);
+        }
+    }
+
+    /** The architecture's norm of each of n rows of x into out (out may alias x); bias only for LayerNorm. */
+    private void norm(float[] out, float[] x, float[] weight, float[] bias, int n) {
+        int d = c.embeddingLength();
+        for (int t = 0; t < n; t++) {
+            if (bias != null) Norms.layerNorm(out, t * d, x, t * d, weight, bias, d, c.normEps());
+            else Norms.rmsNorm(out, t * d, x, t * d, weight, d, c.normEps());
+        }
     }
 
     private void addBias(float[] y, float[] bias, int n) {
@@ -321,25 +374,33 @@ public final class Transformer {
             float[] row = s.kvRow[worker];
             int hk = c.headDimK(), hv = c.headDimV(), kDim = c.kDim(), vDim = c.vDim();
             int group = c.headCount() / c.headCountKv();
-            float scale = (float) (1.0 / Math.sqrt(hk));
+            float scale = c.attnScale();
+            float cap = c.attnSoftCap(), invCap = cap > 0 ? 1.0f / cap : 0f;
+            int window = c.swaLayers()[layer] ? c.slidingWindow() : 0;
             // items are taken one by one from a shared counter: later tokens see longer contexts
             for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
                 int t = item / c.headCount(), h = item % c.headCount();
                 int kvh = h / group;
                 int len = pos0 + t + 1; // causal: keys 0 .. pos0+t
+                // sliding window: llama.cpp masks key p when (pos0+t) - p >= window
+                int from = window > 0 ? Math.max(0, len - window) : 0;
                 int qo = t * c.qDim() + h * hk;
-                for (int p = 0; p < len; p++) {
+                for (int p = from; p < len; p++) {
+                    float dot;
                     if (f16) {
                         s.kv.keys(layer, p * kDim + kvh * hk, row, hk);
-                        sc[p] = VectorOps.dot(s.q, qo, row, 0, hk) * scale;
+                        dot = VectorOps.dot(s.q, qo, row, 0, hk);
                     } else {
-                        sc[p] = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk) * scale;
+                        dot = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk);
                     }
+                    float v = dot * scale;
+                    if (cap > 0) v = cap * (float) Math.tanh(v * invCap); // Gemma-2 attention soft-cap
+                    sc[p] = v;
                 }
-                Softmax.softmax(sc, 0, len);
+                Softmax.softmax(sc, from, len - from);
                 int ao = t * c.headCount() * hv + h * hv;
                 java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
-                for (int p = 0; p < len; p++) {
+                for (int p = from; p < len; p++) {
                     if (f16) {
                         s.kv.values(layer, p * vDim + kvh * hv, row, hv);
                         VectorOps.axpy(sc[p], row, 0, s.att, ao, hv);

@@ -15,6 +15,10 @@ import java.util.Arrays;
 public final class Weights {
     public final Tensor tokenEmbedding;
     public final float[] outputNorm;
+    /** LayerNorm bias of the output norm, or null (RMSNorm). */
+    public final float[] outputNormBias;
+    /** Learned absolute position embeddings (GPT-2), context_length rows, or null. */
+    public final Tensor positionEmbedding;
     /** The output projection; the token embedding itself when the model ties them. */
     public final Tensor output;
     /** Per-pair RoPE frequency divisors (Llama 3.1 scaling), or null. */
@@ -23,13 +27,19 @@ public final class Weights {
 
     /** One transformer block. Optional tensors are null when absent. */
     public static final class Layer {
-        public float[] attnNorm;
+        public float[] attnNorm, attnNormBias;
         public Tensor wq, wk, wv, wo;
         /** Fused Q/K/V projection (Phi-3), or null. */
         public Tensor wqkv;
         public float[] bq, bk, bv;
+        /** Bias of the fused Q/K/V projection, or null. */
+        public float[] bqkv;
+        /** Biases of the attention output and the feed-forward projections (GPT-2), or null. */
+        public float[] bo, bUp, bDown;
+        /** Sandwich norms on the attention and feed-forward outputs (Gemma), or null. */
+        public float[] postAttnNorm, postFfnNorm;
         public float[] qNorm, kNorm;
-        public float[] ffnNorm;
+        public float[] ffnNorm, ffnNormBias;
         /** ffnGate is null when ffnUp holds gate and up stacked (Phi-3). */
         public Tensor ffnGate, ffnUp, ffnDown;
     }
@@ -39,6 +49,9 @@ public final class Weights {
         int d = c.embeddingLength();
         tokenEmbedding = b.matrix("token_embd.weight", d, c.vocabSize());
         outputNorm = b.vector("output_norm.weight", d);
+        boolean ln = c.arch().norm() == Architecture.NormKind.LAYER;
+        outputNormBias = ln ? b.vector("output_norm.bias", d) : null;
+        positionEmbedding = c.arch().positionEmbedding() ? b.matrix("position_embd.weight", d, c.contextLength()) : null;
         output = f.tensor("output.weight") != null ? b.matrix("output.weight", d, c.vocabSize()) : tokenEmbedding;
         ropeFreqs = f.tensor("rope_freqs.weight") != null ? b.vector("rope_freqs.weight", c.ropeDimensions() / 2) : null;
         layers = new Layer[c.blockCount()];
@@ -46,6 +59,7 @@ public final class Weights {
             String p = "blk." + i + ".";
             Layer l = new Layer();
             l.attnNorm = b.vector(p + "attn_norm.weight", d);
+            if (ln) l.attnNormBias = b.vector(p + "attn_norm.bias", d);
             if (c.arch().fusedQkv()) {
                 l.wqkv = b.matrix(p + "attn_qkv.weight", d, c.qDim() + c.kDim() + c.vDim());
             } else {
@@ -54,7 +68,9 @@ public final class Weights {
                 l.wv = b.matrix(p + "attn_v.weight", d, c.vDim());
             }
             l.wo = b.matrix(p + "attn_output.weight", c.headCount() * c.headDimV(), d);
-            if (c.arch().qkvBias()) {
+            if (c.arch().qkvBias() && c.arch().fusedQkv()) {
+                l.bqkv = b.vector(p + "attn_qkv.bias", c.qDim() + c.kDim() + c.vDim());
+            } else if (c.arch().qkvBias()) {
                 l.bq = b.vector(p + "attn_q.bias", c.qDim());
                 l.bk = b.vector(p + "attn_k.bias", c.kDim());
                 l.bv = b.vector(p + "attn_v.bias", c.vDim());
@@ -63,14 +79,26 @@ public final class Weights {
                 l.qNorm = b.vector(p + "attn_q_norm.weight", c.headDimK());
                 l.kNorm = b.vector(p + "attn_k_norm.weight", c.headDimK());
             }
+            if (c.arch().outputBiases()) l.bo = b.vector(p + "attn_output.bias", d);
+            if (c.arch().postNorms()) {
+                l.postAttnNorm = b.vector(p + "post_attention_norm.weight", d);
+                l.postFfnNorm = b.vector(p + "post_ffw_norm.weight", d);
+            }
             l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
-            if (c.arch().fusedGateUp()) {
+            if (ln) l.ffnNormBias = b.vector(p + "ffn_norm.bias", d);
+            if (c.arch().ffn() == Architecture.FfnKind.GELU) {
+                l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
+            } else if (c.arch().fusedGateUp()) {
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, 2 * c.feedForwardLength());
             } else {
                 l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
             }
             l.ffnDown = b.matrix(p + "ffn_down.weight", c.feedForwardLength(), d);
+            if (c.arch().outputBiases()) {
+                l.bUp = b.vector(p + "ffn_up.bias", c.feedForwardLength());
+                l.bDown = b.vector(p + "ffn_down.bias", d);
+            }
             layers[i] = l;
         }
     }

@@ -16,4 +16,25 @@ public final class Norms {
         float scale = (float) (1.0 / Math.sqrt(mean + eps));
         for (int i = 0; i < n; i++) out[outOff + i] = (x[off + i] * scale) * w[i];
     }
+
+    /**
+     * LayerNorm: out = ((x - mean) / sqrt(var + eps)) * w + b over x[off .. off+n), as ggml_norm then ggml_mul and
+     * ggml_add: mean of the float sum, variance of the centred values summed in double. out may alias x.
+     */
+    public static void layerNorm(float[] out, int outOff, float[] x, int off, float[] w, float[] b, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += x[off + i];
+        float mean = (float) sum / n;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            float y = x[off + i] - mean;
+            sq += y * y;
+        }
+        float variance = (float) (sq / n);
+        float scale = (float) (1.0 / Math.sqrt(variance + eps));
+        for (int i = 0; i < n; i++) {
+            float y = (x[off + i] - mean) * scale;
+            out[outOff + i] = y * w[i] + b[i];
+        }
+    }
 }

@@ -26,13 +26,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * activations to Q8_0 or Q8_K (the README measures 0.12-0.45 between the two).</li>
  * <li>F16 files (full vocabularies): llama.cpp rounds activations to F16 before each F16 product, jlama does not;
  * the difference is bounded by 2e-2 (measured 1e-3 .. 5e-3), and the argmax must agree where the margin exceeds 0.05.</li>
+ * <li>GELU models (gpt2, gemma2, gemma3): ggml's CPU GELU rounds its F32 input to f16 and reads an f16 table;
+ * jlama does the same ({@link io.jlama.ops.Activations#gelu(float)}), which brings the difference from 2.8e-3 .. 4.6e-3
+ * (tanh formula) down to at most 1.6e-3, but not to 1e-4: a pre-GELU value within an ulp or two of an f16
+ * rounding boundary (about 1 in 5000 values here) rounds to the neighbouring f16 whenever the two engines' float
+ * sums differ in the last bit, and one such element moves the logits by up to ~1e-3 (measured: nudging every
+ * GELU input by one ulp moves gemma3's position-0 logits from 1.1e-3 to 3e-6 of llama.cpp, while positions
+ * without such an element already agree to ~3e-6). Reaching 1e-4 would need ggml's exact matmul summation
+ * order. These models are held to {@value #GELU_BOUND_F32} on F32 files (measured up to 1.6e-3; the plain tanh formula
+ * would fail every one of them) and {@value #GELU_BOUND_DEQUANT} against dequant-f32 (measured up to 2.4e-3), with
+ * the same quantized-run and greedy checks as the others.</li>
  * </ul>
  */
-class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, NeoX RoPE), qwen3 (q/k norms)
+class ArchReferenceTest { // llama, qwen2, qwen3, phi3, gpt2, gemma2, gemma3
+
+    /** Bound for models with a GELU feed-forward (see the class comment). */
+    static final float GELU_BOUND_F32 = 2e-3f, GELU_BOUND_DEQUANT = 4e-3f;
+
+    static boolean gelu(String model) {
+        return model.startsWith("gpt2") || model.startsWith("gemma");
+    }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3")) {
+        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3", "gpt2", "gpt2-fullvocab", "gemma2", "gemma3")) {
             JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
             for (JsonNode v : idx.get("variants")) {
                 String variant = v.get("variant").asText();
@@ -70,7 +87,7 @@ class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, N
         switch (variant) {
             case "f32" -> {
                 float d = ReferenceModels.maxAbsDiff(ours, llama);
-                assertTrue(d <= 1e-4f, "max |jlama - llama.cpp| = " + d);
+                assertTrue(d <= (gelu(model) ? GELU_BOUND_F32 : 1e-4f), "max |jlama - llama.cpp| = " + d);
             }
             case "f16" -> {
                 float d = ReferenceModels.maxAbsDiff(ours, llama);
@@ -80,7 +97,8 @@ class ArchReferenceTest { // Llama-style families: llama, qwen2 (q/k/v biases, N
             default -> {
                 float[] exact = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "-dequant-f32." + seq + ".logits.f32"));
                 float d = ReferenceModels.maxAbsDiff(ours, exact);
-                assertTrue(d <= 1e-4f, "max |jlama - llama.cpp on dequantized weights| = " + d);
+                System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g%n", model, variant, seq, d);
+                assertTrue(d <= (gelu(model) ? GELU_BOUND_DEQUANT : 1e-4f), "max |jlama - llama.cpp on dequantized weights| = " + d);
                 float dq = ReferenceModels.maxAbsDiff(ours, llama);
                 assertTrue(dq < 0.6f, "max |jlama - llama.cpp quantized| = " + dq);
                 assertArgmaxAgrees(ours, llama, vocab, 0.6f);
