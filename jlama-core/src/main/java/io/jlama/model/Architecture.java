@@ -47,7 +47,12 @@ public record Architecture(
         /* rope base of the window layers when {arch}.rope.freq_base_swa is absent; 0 = rope.freq_base */
         float swaDefaultRopeBase,
         /* layer count of the 27B model, whose Q scale is 1/sqrt(n_embd/n_head) instead of 1/sqrt(head_dim); 0 = none */
-        int attnScaleByEmbdLayers) {
+        int attnScaleByEmbdLayers,
+        /*
+         * the feed-forward is always a mixture of experts (qwen3moe); any architecture with a SwiGLU FFN also becomes
+         * one when the file gives {arch}.expert_count > 0 (Mixtral is a llama file with experts)
+         */
+        boolean moe) {
 
     public enum NormKind { RMS, LAYER }
 
@@ -67,6 +72,7 @@ public record Architecture(
         add(of("llama", Rope.Style.NORM).build());
         add(of("qwen2", Rope.Style.NEOX).qkvBias().build());
         add(of("qwen3", Rope.Style.NEOX).qkNorm().build());
+        add(of("qwen3moe", Rope.Style.NEOX).qkNorm().moe().build());
         add(of("phi3", Rope.Style.NEOX).fusedQkv().fusedGateUp().build());
         add(of("gpt2", Rope.Style.NONE).norm(NormKind.LAYER).ffn(FfnKind.GELU).fusedQkv().qkvBias().outputBiases().positionEmbedding().build());
         add(of("gemma2", Rope.Style.NEOX).ffn(FfnKind.GEGLU).scaleEmbedding().postNorms().attnSoftCap().slidingWindow(2, 4096, 0f).attnScaleByEmbdLayers(46).build());
@@ -87,7 +93,7 @@ public record Architecture(
         final Rope.Style rope;
         NormKind norm = NormKind.RMS;
         FfnKind ffn = FfnKind.SWIGLU;
-        boolean qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases, positionEmbedding, scaleEmbedding, postNorms, attnSoftCap;
+        boolean qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases, positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, moe;
         int swaPattern, swaWindow, attnScaleByEmbdLayers;
         float swaRopeBase;
 
@@ -109,10 +115,11 @@ public record Architecture(
         Builder attnSoftCap() { attnSoftCap = true; return this; }
         Builder slidingWindow(int defaultPattern, int defaultWindow, float defaultRopeBase) { swaPattern = defaultPattern; swaWindow = defaultWindow; swaRopeBase = defaultRopeBase; return this; }
         Builder attnScaleByEmbdLayers(int layers) { attnScaleByEmbdLayers = layers; return this; }
+        Builder moe() { moe = true; return this; }
 
         Architecture build() {
             return new Architecture(name, rope, norm, ffn, qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases,
-                    positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, swaPattern, swaWindow, swaRopeBase, attnScaleByEmbdLayers);
+                    positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, swaPattern, swaWindow, swaRopeBase, attnScaleByEmbdLayers, moe);
         }
     }
 

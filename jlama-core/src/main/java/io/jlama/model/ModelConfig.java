@@ -37,7 +37,13 @@ public record ModelConfig(
         /* sliding window: a query at p sees keys p-slidingWindow+1 .. p on the layers marked in swaLayers; 0 = none */
         int slidingWindow,
         /* per layer: whether it uses the sliding window (all false without one) */
-        boolean[] swaLayers) {
+        boolean[] swaLayers,
+        /* mixture of experts: experts per layer ({arch}.expert_count), 0 = a dense feed-forward */
+        int expertCount,
+        /* experts used per token ({arch}.expert_used_count) */
+        int expertUsedCount,
+        /* hidden width of one expert ({arch}.expert_feed_forward_length, default feed_forward_length) */
+        int expertFeedForwardLength) {
 
     private static final int MAX = 1 << 24;
 
@@ -104,8 +110,26 @@ public record ModelConfig(
         if (attnCap < 0 || finalCap < 0 || !Float.isFinite(attnCap) || !Float.isFinite(finalCap)) {
             throw new ModelFormatException(f.path(), "soft-capping values must be finite and non-negative (attn " + attnCap + ", final " + finalCap + ")");
         }
+        // mixture of experts (llama.cpp: expert_count, expert_used_count; build_moe_ffn)
+        int nExpert = f.getInt(a.key("expert_count"), 0, 65536, 0);
+        int nExpertUsed = 0, nFfExp = 0;
+        if (a.moe() && nExpert == 0) {
+            throw new ModelFormatException(f.path(), "metadata key '" + a.key("expert_count") + "' is missing or 0: architecture '" + a.name() + "' needs experts");
+        }
+        if (nExpert > 0) {
+            if (a.ffn() != Architecture.FfnKind.SWIGLU || a.fusedGateUp()) {
+                throw new ModelFormatException(f.path(), "mixture of experts is not supported for architecture '" + a.name() + "'");
+            }
+            nExpertUsed = f.getInt(a.key("expert_used_count"), 1, nExpert);
+            nFfExp = f.getInt(a.key("expert_feed_forward_length"), 1, MAX, nFf);
+        }
         return new ModelConfig(a, nVocab, nEmbd, nLayer, nHead, nHeadKv, headDimK, headDimV, nFf, nCtx, eps, nRot, base, scale,
-                baseSwa, attnScale, attnCap, finalCap, nSwa, swa);
+                baseSwa, attnScale, attnCap, finalCap, nSwa, swa, nExpert, nExpertUsed, nFfExp);
+    }
+
+    /** Whether the feed-forward is a mixture of experts. */
+    public boolean moe() {
+        return expertCount > 0;
     }
 
     /** Width of all query heads together. */

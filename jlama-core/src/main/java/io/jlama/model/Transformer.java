@@ -52,6 +52,11 @@ public final class Transformer {
         final float[] cos, sin;
         final float[] cosSwa, sinSwa; // angles of the sliding-window layers' RoPE, or null
         final float[][] scores; // per worker
+        // mixture of experts (null for dense models): router logits [batch][experts], one token's FFN input, the
+        // experts' gate/up outputs and down outputs at their stacked rows, one expert's hidden vector, the chosen
+        // experts and their weights
+        final float[] router, moeIn, gateExp, upExp, downExp, hidExp, expWeight;
+        final int[] expSel;
         final float[][] kvRow; // per worker: one head's keys or values converted from an F16 cache
         private float[] logitsBatch; // only for callers that want the logits of every position
         final MatmulTask matmul = new MatmulTask();
@@ -78,6 +83,20 @@ public final class Transformer {
             cosSwa = ropeSwa != null ? new float[cos.length] : null;
             sinSwa = ropeSwa != null ? new float[sin.length] : null;
             scores = new float[workers][contextLength];
+            if (c.moe()) {
+                int ne = c.expertCount(), ffe = c.expertFeedForwardLength();
+                router = new float[maxBatch * ne];
+                moeIn = new float[d];
+                gateExp = new float[ne * ffe];
+                upExp = new float[ne * ffe];
+                downExp = new float[ne * d];
+                hidExp = new float[ffe];
+                expWeight = new float[c.expertUsedCount()];
+                expSel = new int[c.expertUsedCount()];
+            } else {
+                router = moeIn = gateExp = upExp = downExp = hidExp = expWeight = null;
+                expSel = null;
+            }
 
         }
 
@@ -217,6 +236,11 @@ public final class Transformer {
 
             norm(s.xb, s.x, l.ffnNorm, l.ffnNormBias, n);
             int ff = c.feedForwardLength();
+            if (l.ffnRouter != null) {
+                moe(s, pool, l, n);
+                for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
+                continue;
+            }
             if (c.arch().ffn() == Architecture.FfnKind.GELU) { // GPT-2: down(gelu(up(x) + b_up)) + b_down
                 matmul(s, pool, l.ffnUp, s.xb, n, s.hb);
                 if (l.bUp != null) addBias(s.hb, l.bUp, n);
@@ -238,6 +262,68 @@ public final class Transformer {
             for (int i = 0; i < n * d; i++) s.x[i] += s.xb2[i];
         }
         s.position += n;
+    }
+
+    /**
+     * Mixture-of-experts feed-forward of the n normed rows in s.xb into s.xb2, as llama.cpp's build_moe_ffn with
+     * softmax gating and renormalised weights: p = softmax(router . x) over all experts, the k experts of largest p
+     * (descending, the lower index first on ties), w_j = p_j / max(sum of the k chosen p, 2^-14), and
+     * out = sum over j in order of w_j * down_j(silu(gate_j(x)) * up_j(x)), each product rounded before the sum.
+     * Each token runs its chosen experts' row ranges of the stacked expert tensors; the outputs land at the
+     * experts' absolute rows of full-height buffers, so no allocation per token.
+     */
+    private void moe(State s, WorkerPool pool, Weights.Layer l, int n) {
+        final int d = c.embeddingLength(), ne = c.expertCount(), k = c.expertUsedCount(), ffe = c.expertFeedForwardLength();
+        matmul(s, pool, l.ffnRouter, s.xb, n, s.router);
+        for (int t = 0; t < n; t++) {
+            int ro = t * ne;
+            Softmax.softmax(s.router, ro, ne);
+            // top-k, descending; ties keep the lower expert index first
+            for (int j = 0; j < k; j++) {
+                int best = -1;
+                for (int e = 0; e < ne; e++) {
+                    boolean taken = false;
+                    for (int i = 0; i < j; i++) taken |= s.expSel[i] == e;
+                    if (taken) continue;
+                    if (best < 0 || s.router[ro + e] > s.router[ro + best]) best = e;
+                }
+                s.expSel[j] = best;
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += s.router[ro + s.expSel[j]];
+            float den = Math.max((float) sum, 6.103515625e-5f);
+            for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]] / den;
+
+            System.arraycopy(s.xb, t * d, s.moeIn, 0, d);
+            int xo = t * d;
+            for (int j = 0; j < k; j++) {
+                int e = s.expSel[j];
+                int h0 = e * ffe, h1 = h0 + ffe;
+                matmulRows(s, pool, s.moeIn, l.ffnGateExps, s.gateExp, l.ffnUpExps, s.upExp, h0, h1);
+                VectorOps.swiglu(s.gateExp, s.upExp, h0, ffe);
+                System.arraycopy(s.gateExp, h0, s.hidExp, 0, ffe);
+                matmulRows(s, pool, s.hidExp, l.ffnDownExps, s.downExp, null, null, e * d, e * d + d);
+                float we = s.expWeight[j];
+                int o = e * d;
+                if (j == 0) {
+                    for (int i = 0; i < d; i++) s.xb2[xo + i] = s.downExp[o + i] * we;
+                } else {
+                    for (int i = 0; i < d; i++) s.xb2[xo + i] += s.downExp[o + i] * we;
+                }
+            }
+        }
+    }
+
+    /** One vector times rows [r0, r1) of one or two weights (outputs at the absolute rows), in parallel when large. */
+    private void matmulRows(State s, WorkerPool pool, float[] in, Tensor w0, float[] o0, Tensor w1, float[] o1, int r0, int r1) {
+        long macs = (long) (r1 - r0) * w0.cols() * (w1 != null ? 2 : 1);
+        if (macs < PARALLEL_MIN_MACS) {
+            w0.matmul(in, w0.cols(), 1, o0, w0.rows(), r0, r1);
+            if (w1 != null) w1.matmul(in, w1.cols(), 1, o1, w1.rows(), r0, r1);
+            return;
+        }
+        s.matmul.setRows(in, 1, pool.threads(), r0, r1, w0, o0, w1, o1);
+        pool.run(s.matmul);
     }
 
     /** Logits of batch rows [first, first+count) into out[outOff ..]. */
@@ -306,7 +392,7 @@ public final class Transformer {
     static final class MatmulTask implements WorkerPool.Task {
         final Tensor[] ws = new Tensor[3];
         final float[][] outs = new float[3][];
-        final int[] chunkRows = new int[3], firstChunk = new int[4];
+        final int[] chunkRows = new int[3], firstChunk = new int[4], rowStart = new int[3], rowEnd = new int[3];
         int count, n;
         float[] in;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
@@ -315,24 +401,39 @@ public final class Transformer {
             this.in = in;
             this.n = n;
             count = 0;
-            add(w0, o0);
-            add(w1, o1);
-            add(w2, o2);
+            add(w0, o0, 0, w0.rows());
+            if (w1 != null) add(w1, o1, 0, w1.rows());
+            if (w2 != null) add(w2, o2, 0, w2.rows());
+            plan(workers);
+        }
+
+        /** Rows [r0, r1) of one or two weights (an expert's slice of stacked expert tensors); outputs at absolute rows. */
+        void setRows(float[] in, int n, int workers, int r0, int r1, Tensor w0, float[] o0, Tensor w1, float[] o1) {
+            this.in = in;
+            this.n = n;
+            count = 0;
+            add(w0, o0, r0, r1);
+            if (w1 != null) add(w1, o1, r0, r1);
+            plan(workers);
+        }
+
+        private void plan(int workers) {
             long totalTiles = 0;
-            for (int j = 0; j < count; j++) totalTiles += (ws[j].rows() + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
+            for (int j = 0; j < count; j++) totalTiles += (rowEnd[j] - rowStart[j] + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
             int perChunk = (int) Math.max(4, totalTiles / (workers * 8L)); // ~8 chunks per worker
             firstChunk[0] = 0;
             for (int j = 0; j < count; j++) {
                 chunkRows[j] = perChunk * Tensor.ROW_TILE;
-                firstChunk[j + 1] = firstChunk[j] + (ws[j].rows() + chunkRows[j] - 1) / chunkRows[j];
+                firstChunk[j + 1] = firstChunk[j] + (rowEnd[j] - rowStart[j] + chunkRows[j] - 1) / chunkRows[j];
             }
             next.set(0);
         }
 
-        private void add(Tensor w, float[] o) {
-            if (w == null) return;
+        private void add(Tensor w, float[] o, int r0, int r1) {
             ws[count] = w;
             outs[count] = o;
+            rowStart[count] = r0;
+            rowEnd[count] = r1;
             count++;
         }
 
@@ -344,7 +445,7 @@ public final class Transformer {
                 while (c >= firstChunk[j + 1]) j++;
                 Tensor wt = ws[j];
                 int rows = wt.rows();
-                int r0 = (c - firstChunk[j]) * chunkRows[j], r1 = Math.min(rows, r0 + chunkRows[j]);
+                int r0 = rowStart[j] + (c - firstChunk[j]) * chunkRows[j], r1 = Math.min(rowEnd[j], r0 + chunkRows[j]);
                 wt.matmul(in, wt.cols(), n, outs[j], rows, r0, r1);
             }
         }

@@ -42,6 +42,12 @@ public final class Weights {
         public float[] ffnNorm, ffnNormBias;
         /** ffnGate is null when ffnUp holds gate and up stacked (Phi-3). */
         public Tensor ffnGate, ffnUp, ffnDown;
+        /**
+         * Mixture of experts, or null: the router (ffn_gate_inp, one row per expert) and the experts' gate, up and
+         * down projections, each one tensor with all experts' rows stacked (expert e owns rows
+         * [e * rowsPerExpert, (e + 1) * rowsPerExpert)).
+         */
+        public Tensor ffnRouter, ffnGateExps, ffnUpExps, ffnDownExps;
     }
 
     public Weights(GgufFile f, ModelConfig c) {
@@ -86,7 +92,13 @@ public final class Weights {
             }
             l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
             if (ln) l.ffnNormBias = b.vector(p + "ffn_norm.bias", d);
-            if (c.arch().ffn() == Architecture.FfnKind.GELU) {
+            if (c.moe()) {
+                int ne = c.expertCount(), ffe = c.expertFeedForwardLength();
+                l.ffnRouter = b.matrix(p + "ffn_gate_inp.weight", d, ne);
+                l.ffnGateExps = b.experts(p + "ffn_gate_exps.weight", d, ffe, ne);
+                l.ffnUpExps = b.experts(p + "ffn_up_exps.weight", d, ffe, ne);
+                l.ffnDownExps = b.experts(p + "ffn_down_exps.weight", ffe, d, ne);
+            } else if (c.arch().ffn() == Architecture.FfnKind.GELU) {
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
             } else if (c.arch().fusedGateUp()) {
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, 2 * c.feedForwardLength());
@@ -94,7 +106,7 @@ public final class Weights {
                 l.ffnGate = b.matrix(p + "ffn_gate.weight", d, c.feedForwardLength());
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
             }
-            l.ffnDown = b.matrix(p + "ffn_down.weight", c.feedForwardLength(), d);
+            if (!c.moe()) l.ffnDown = b.matrix(p + "ffn_down.weight", c.feedForwardLength(), d);
             if (c.arch().outputBiases()) {
                 l.bUp = b.vector(p + "ffn_up.bias", c.feedForwardLength());
                 l.bDown = b.vector(p + "ffn_down.bias", d);
@@ -122,6 +134,16 @@ public final class Weights {
             GgufTensor t = get(name);
             if (t.ne().length != 2 || t.ne()[0] != cols || t.ne()[1] != rows) {
                 throw new ModelFormatException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(t.ne()) + ", expected [" + cols + ", " + rows + "]");
+            }
+            return Tensors.of(f.path(), t);
+        }
+
+        /** A 3-D expert tensor [cols, rowsPerExpert, experts], loaded as one matrix of experts * rowsPerExpert rows. */
+        Tensor experts(String name, int cols, int rowsPerExpert, int experts) {
+            GgufTensor t = get(name);
+            long[] ne = t.ne();
+            if (ne.length != 3 || ne[0] != cols || ne[1] != rowsPerExpert || ne[2] != experts) {
+                throw new ModelFormatException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(ne) + ", expected [" + cols + ", " + rowsPerExpert + ", " + experts + "]");
             }
             return Tensors.of(f.path(), t);
         }

@@ -36,9 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order. These models are held to {@value #GELU_BOUND_F32} on F32 files (measured up to 1.6e-3; the plain tanh formula
  * would fail every one of them) and {@value #GELU_BOUND_DEQUANT} against dequant-f32 (measured up to 2.4e-3), with
  * the same quantized-run and greedy checks as the others.</li>
+ * <li>Mixture of experts (mixtral = llama with experts, qwen3moe): the same bounds, except that the loose check
+ * against llama.cpp's quantized run skips positions where llama.cpp's activation rounding flips an expert choice
+ * ({@link #assertMoeQuantizedClose}). The {@code mxfp4_moe} variants are skipped: MXFP4 is not implemented.</li>
  * </ul>
  */
-class ArchReferenceTest { // llama, qwen2, qwen3, phi3, gpt2, gemma2, gemma3
+class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, phi3, gpt2, gemma2, gemma3
 
     /** Bound for models with a GELU feed-forward (see the class comment). */
     static final float GELU_BOUND_F32 = 2e-3f, GELU_BOUND_DEQUANT = 4e-3f;
@@ -49,10 +52,11 @@ class ArchReferenceTest { // llama, qwen2, qwen3, phi3, gpt2, gemma2, gemma3
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3", "gpt2", "gpt2-fullvocab", "gemma2", "gemma3")) {
+        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3", "gpt2", "gpt2-fullvocab", "gemma2", "gemma3", "mixtral", "qwen3moe")) {
             JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
             for (JsonNode v : idx.get("variants")) {
                 String variant = v.get("variant").asText();
+                if (variant.equals("mxfp4_moe")) continue; // MXFP4 is not implemented yet
                 for (String seq : List.of("seq16", "seq48")) {
                     Path logits = SharedData.root().resolve("reference/arch/" + model + "/" + variant + "." + seq + ".logits.f32");
                     if (!logits.toFile().exists() && seq.equals("seq48") && model.endsWith("fullvocab")) continue; // documented: seq16 only
@@ -99,6 +103,10 @@ class ArchReferenceTest { // llama, qwen2, qwen3, phi3, gpt2, gemma2, gemma3
                 float d = ReferenceModels.maxAbsDiff(ours, exact);
                 System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g%n", model, variant, seq, d);
                 assertTrue(d <= (gelu(model) ? GELU_BOUND_DEQUANT : 1e-4f), "max |jlama - llama.cpp on dequantized weights| = " + d);
+                if (moe(model)) {
+                    assertMoeQuantizedClose(model, variant, seq, ours, llama, exact, vocab);
+                    return;
+                }
                 float dq = ReferenceModels.maxAbsDiff(ours, llama);
                 assertTrue(dq < 0.6f, "max |jlama - llama.cpp quantized| = " + dq);
                 assertArgmaxAgrees(ours, llama, vocab, 0.6f);
@@ -124,6 +132,42 @@ class ArchReferenceTest { // llama, qwen2, qwen3, phi3, gpt2, gemma2, gemma3
             if (margins.get(i).asDouble() < 1e-3) break;
             assertTrue(expected[i] == ours[i], "step " + i + ": llama.cpp " + expected[i] + ", jlama " + ours[i]);
         }
+    }
+
+    static boolean moe(String model) {
+        return model.equals("mixtral") || model.equals("qwen3moe");
+    }
+
+    /**
+     * The loose check against llama.cpp's quantized run, for mixture-of-experts models. llama.cpp rounds activations
+     * to Q8_0/Q8_K, and in a MoE model that rounding can flip which expert the router picks at a position: its own
+     * quantized run then departs from its dequant-f32 run by far more than the 0.6 of the dense models (README:
+     * up to 4.2; here mixtral q4_0 seq48 4.20, qwen3moe q8_0 seq48 1.37), and jlama, exact on the dequantized
+     * weights, follows the dequant-f32 run. So positions where llama.cpp's quantized and dequant-f32 logits
+     * themselves differ by 0.6 or more are excluded (their count is printed; jlama is already held to 1e-4 against
+     * dequant-f32 there); every other position must be within 0.6 of the quantized run with the same argmax where
+     * llama.cpp's margin exceeds 0.6. At most a quarter of the positions may be excluded.
+     */
+    static void assertMoeQuantizedClose(String model, String variant, String seq, float[] ours, float[] llama, float[] exact, int vocab) {
+        int positions = llama.length / vocab, skipped = 0;
+        float dq = 0;
+        for (int p = 0; p < positions; p++) {
+            float own = 0, d = 0;
+            for (int i = p * vocab; i < (p + 1) * vocab; i++) {
+                own = Math.max(own, Math.abs(llama[i] - exact[i]));
+                d = Math.max(d, Math.abs(ours[i] - llama[i]));
+            }
+            if (own >= 0.6f) {
+                skipped++;
+                continue;
+            }
+            dq = Math.max(dq, d);
+            assertTrue(d < 0.6f, "position " + p + ": max |jlama - llama.cpp quantized| = " + d);
+            float[] o = java.util.Arrays.copyOfRange(ours, p * vocab, (p + 1) * vocab), r = java.util.Arrays.copyOfRange(llama, p * vocab, (p + 1) * vocab);
+            assertArgmaxAgrees(o, r, vocab, 0.6f);
+        }
+        System.out.printf("ARCH %s %s %s max|d| vs llama.cpp quantized %.3g outside %d expert-flip positions%n", model, variant, seq, dq, skipped);
+        assertTrue(skipped * 4 <= positions, skipped + " of " + positions + " positions differ by >= 0.6 between llama.cpp's quantized and dequant-f32 runs");
     }
 
     static int top1Agree(float[] ours, float[] ref, int vocab) {
