@@ -32,6 +32,7 @@ public final class Tensors {
         FACTORIES.put(GgmlType.Q2_K, Q2_KTensor::new);
         FACTORIES.put(GgmlType.IQ4_NL, IQ4_NLTensor::new);
         FACTORIES.put(GgmlType.IQ4_XS, IQ4_XSTensor::new);
+        FACTORIES.put(GgmlType.MXFP4, MXFP4Tensor::new);
     }
 
     /** The weight types this runtime can compute with. */
