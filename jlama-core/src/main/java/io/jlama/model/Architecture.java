@@ -52,7 +52,21 @@ public record Architecture(
          * the feed-forward is always a mixture of experts (qwen3moe); any architecture with a SwiGLU FFN also becomes
          * one when the file gives {arch}.expert_count > 0 (Mixtral is a llama file with experts)
          */
-        boolean moe) {
+        boolean moe,
+        /* per-head attention sinks (attn_sinks.weight): a logit that joins each softmax denominator (gpt-oss) */
+        boolean attnSinks,
+        /* attn_output.bias without the feed-forward biases of outputBiases (gpt-oss) */
+        boolean attnOutputBias,
+        /* the pre-FFN norm is named post_attention_norm (gpt-oss), not ffn_norm */
+        boolean ffnNormNamedPostAttn,
+        /*
+         * expert gating: false = softmax over all router logits, then the chosen experts' probabilities renormalised
+         * (Mixtral, qwen3moe); true = softmax over the chosen experts' raw logits only (llama.cpp SOFTMAX_WEIGHT,
+         * gpt-oss)
+         */
+        boolean gatingSoftmaxChosen,
+        /* router bias (ffn_gate_inp.bias) and per-expert biases of gate, up and down (ffn_*_exps.bias) (gpt-oss) */
+        boolean expertBiases) {
 
     public enum NormKind { RMS, LAYER }
 
@@ -62,7 +76,12 @@ public record Architecture(
         /** down(gelu(gate(x)) * up(x)), tanh GELU (Gemma) */
         GEGLU,
         /** down(gelu(up(x))), no gate (GPT-2) */
-        GELU
+        GELU,
+        /**
+         * down(swiglu_oai(gate(x), up(x))) (gpt-oss): with g = min(gate, 7), u = clamp(up, -7, 7),
+         * g * sigmoid(1.702 g) * (u + 1)
+         */
+        SWIGLU_OAI
     }
 
     private static final Map<String, Architecture> KNOWN = new LinkedHashMap<>();
@@ -76,6 +95,8 @@ public record Architecture(
         add(of("phi3", Rope.Style.NEOX).fusedQkv().fusedGateUp().build());
         add(of("gpt2", Rope.Style.NONE).norm(NormKind.LAYER).ffn(FfnKind.GELU).fusedQkv().qkvBias().outputBiases().positionEmbedding().build());
         add(of("gemma2", Rope.Style.NEOX).ffn(FfnKind.GEGLU).scaleEmbedding().postNorms().attnSoftCap().slidingWindow(2, 4096, 0f).attnScaleByEmbdLayers(46).build());
+        add(of("gpt-oss", Rope.Style.NEOX).ffn(FfnKind.SWIGLU_OAI).qkvBias().moe().attnSinks().attnOutputBias().ffnNormNamedPostAttn()
+                .gatingSoftmaxChosen().expertBiases().slidingWindow(2, 0, 0f).build()); // src/models/openai-moe.cpp
         add(of("gemma3", Rope.Style.NEOX).ffn(FfnKind.GEGLU).qkNorm().scaleEmbedding().postNorms().slidingWindow(6, 0, 10000f).attnScaleByEmbdLayers(62).build());
     }
 
@@ -94,6 +115,7 @@ public record Architecture(
         NormKind norm = NormKind.RMS;
         FfnKind ffn = FfnKind.SWIGLU;
         boolean qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases, positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, moe;
+        boolean attnSinks, attnOutputBias, ffnNormNamedPostAttn, gatingSoftmaxChosen, expertBiases;
         int swaPattern, swaWindow, attnScaleByEmbdLayers;
         float swaRopeBase;
 
@@ -116,10 +138,16 @@ public record Architecture(
         Builder slidingWindow(int defaultPattern, int defaultWindow, float defaultRopeBase) { swaPattern = defaultPattern; swaWindow = defaultWindow; swaRopeBase = defaultRopeBase; return this; }
         Builder attnScaleByEmbdLayers(int layers) { attnScaleByEmbdLayers = layers; return this; }
         Builder moe() { moe = true; return this; }
+        Builder attnSinks() { attnSinks = true; return this; }
+        Builder attnOutputBias() { attnOutputBias = true; return this; }
+        Builder ffnNormNamedPostAttn() { ffnNormNamedPostAttn = true; return this; }
+        Builder gatingSoftmaxChosen() { gatingSoftmaxChosen = true; return this; }
+        Builder expertBiases() { expertBiases = true; return this; }
 
         Architecture build() {
             return new Architecture(name, rope, norm, ffn, qkvBias, qkNorm, fusedQkv, fusedGateUp, outputBiases,
-                    positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, swaPattern, swaWindow, swaRopeBase, attnScaleByEmbdLayers, moe);
+                    positionEmbedding, scaleEmbedding, postNorms, attnSoftCap, swaPattern, swaWindow, swaRopeBase, attnScaleByEmbdLayers, moe,
+                    attnSinks, attnOutputBias, ffnNormNamedPostAttn, gatingSoftmaxChosen, expertBiases);
         }
     }
 

@@ -43,7 +43,18 @@ public record ModelConfig(
         /* experts used per token ({arch}.expert_used_count) */
         int expertUsedCount,
         /* hidden width of one expert ({arch}.expert_feed_forward_length, default feed_forward_length) */
-        int expertFeedForwardLength) {
+        int expertFeedForwardLength,
+        /* YaRN RoPE scaling ({arch}.rope.scaling.type = yarn), or null */
+        Yarn yarn) {
+
+    /**
+     * YaRN parameters as llama.cpp sets them up (llama-context.cpp, ggml_rope_ext): {@code origContext} is
+     * {@code rope.scaling.original_context_length}, beta_fast/beta_slow llama.cpp's defaults (32, 1) unless the file
+     * gives them, ext_factor 1, and {@code attnFactor} the YaRN magnitude correction that llama.cpp passes to the
+     * rope op: get_mscale(factor) times 1/(1 + 0.1 ln factor), which the op multiplies by (1 + 0.1 ln factor) again.
+     */
+    public record Yarn(int origContext, float betaFast, float betaSlow, float extFactor, float attnFactor) {
+    }
 
     private static final int MAX = 1 << 24;
 
@@ -57,7 +68,8 @@ public record ModelConfig(
         }
         int headDimK = f.getInt(a.key("attention.key_length"), 1, MAX, nEmbd / nHead);
         int headDimV = f.getInt(a.key("attention.value_length"), 1, MAX, nEmbd / nHead);
-        int nFf = f.getInt(a.key("feed_forward_length"), 1, MAX);
+        // a model that is all experts may have no dense feed-forward width (gpt-oss)
+        int nFf = a.moe() && !f.has(a.key("feed_forward_length")) ? 0 : f.getInt(a.key("feed_forward_length"), 1, MAX);
         int nCtx = f.getInt(a.key("context_length"), 1, Integer.MAX_VALUE, 4096);
         float eps = (float) f.getDouble(a.key(a.norm() == Architecture.NormKind.RMS ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon"), 1e-5);
         int nRot = f.getInt(a.key("rope.dimension_count"), 0, headDimK, headDimK);
@@ -68,11 +80,25 @@ public record ModelConfig(
         if (f.has(a.key("rope.scale_linear"))) {
             scale = 1.0f / (float) f.getDouble(a.key("rope.scale_linear"));
         }
-        if (scalingType.equals("linear") && f.has(a.key("rope.scaling.factor"))) {
+        boolean yarnScaling = scalingType.equals("yarn");
+        if ((scalingType.equals("linear") || yarnScaling) && f.has(a.key("rope.scaling.factor"))) {
             double factor = f.getDouble(a.key("rope.scaling.factor"));
             if (factor > 0) scale = (float) (1.0 / factor);
-        } else if (!scalingType.equals("none") && !scalingType.equals("linear")) {
-            throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.type") + "': '" + scalingType + "' is not supported yet (supported: none, linear)");
+        } else if (!scalingType.equals("none") && !scalingType.equals("linear") && !yarnScaling) {
+            throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.type") + "': '" + scalingType + "' is not supported yet (supported: none, linear, yarn)");
+        }
+        Yarn yarn = null;
+        if (yarnScaling) { // llama.cpp: llama_context constructor (yarn_ext_factor, yarn_attn_factor), hparams yarn keys
+            if (f.has(a.key("rope.scaling.yarn_log_multiplier")) && f.getDouble(a.key("rope.scaling.yarn_log_multiplier")) != 0) {
+                throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.yarn_log_multiplier") + "' is not supported yet");
+            }
+            int origCtx = f.getInt(a.key("rope.scaling.original_context_length"), 1, Integer.MAX_VALUE, nCtx);
+            float betaFast = (float) f.getDouble(a.key("rope.scaling.yarn_beta_fast"), 32.0);
+            float betaSlow = (float) f.getDouble(a.key("rope.scaling.yarn_beta_slow"), 1.0);
+            float factor = 1.0f / scale;
+            float mscale = factor <= 1.0f ? 1.0f : 0.1f * 1.0f * (float) Math.log(factor) + 1.0f;
+            float attnFactor = mscale * (1.0f / (1.0f + 0.1f * (float) Math.log(factor)));
+            yarn = new Yarn(origCtx, betaFast, betaSlow, 1.0f, attnFactor);
         }
         if (!(base > 0) || !Float.isFinite(base)) throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.freq_base") + "': " + base + " is not a positive number");
         int nVocab;
@@ -117,14 +143,14 @@ public record ModelConfig(
             throw new ModelFormatException(f.path(), "metadata key '" + a.key("expert_count") + "' is missing or 0: architecture '" + a.name() + "' needs experts");
         }
         if (nExpert > 0) {
-            if (a.ffn() != Architecture.FfnKind.SWIGLU || a.fusedGateUp()) {
+            if ((a.ffn() != Architecture.FfnKind.SWIGLU && a.ffn() != Architecture.FfnKind.SWIGLU_OAI) || a.fusedGateUp()) {
                 throw new ModelFormatException(f.path(), "mixture of experts is not supported for architecture '" + a.name() + "'");
             }
             nExpertUsed = f.getInt(a.key("expert_used_count"), 1, nExpert);
             nFfExp = f.getInt(a.key("expert_feed_forward_length"), 1, MAX, nFf);
         }
         return new ModelConfig(a, nVocab, nEmbd, nLayer, nHead, nHeadKv, headDimK, headDimV, nFf, nCtx, eps, nRot, base, scale,
-                baseSwa, attnScale, attnCap, finalCap, nSwa, swa, nExpert, nExpertUsed, nFfExp);
+                baseSwa, attnScale, attnCap, finalCap, nSwa, swa, nExpert, nExpertUsed, nFfExp, yarn);
     }
 
     /** Whether the feed-forward is a mixture of experts. */

@@ -26,11 +26,17 @@ public final class Transformer {
     public Transformer(ModelConfig config, Weights weights) {
         this.c = config;
         this.w = weights;
-        this.rope = new Rope(config.arch().ropeStyle(), config.ropeDimensions(), config.ropeFreqBase(), config.ropeFreqScale(), weights.ropeFreqs);
+        this.rope = rope(config.ropeFreqBase());
         boolean anySwa = false;
         for (boolean b : config.swaLayers()) anySwa |= b;
-        this.ropeSwa = anySwa && config.ropeFreqBaseSwa() != config.ropeFreqBase()
-                ? new Rope(config.arch().ropeStyle(), config.ropeDimensions(), config.ropeFreqBaseSwa(), config.ropeFreqScale(), weights.ropeFreqs) : null;
+        this.ropeSwa = anySwa && config.ropeFreqBaseSwa() != config.ropeFreqBase() ? rope(config.ropeFreqBaseSwa()) : null;
+    }
+
+    private Rope rope(float base) {
+        ModelConfig.Yarn y = c.yarn();
+        if (y == null) return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), w.ropeFreqs);
+        return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), w.ropeFreqs,
+                y.origContext(), y.betaFast(), y.betaSlow(), y.extFactor(), y.attnFactor());
     }
 
     public ModelConfig config() {
@@ -265,8 +271,10 @@ public final class Transformer {
     }
 
     /**
-     * Mixture-of-experts feed-forward of the n normed rows in s.xb into s.xb2, as llama.cpp's build_moe_ffn with
-     * softmax gating and renormalised weights: p = softmax(router . x) over all experts, the k experts of largest p
+     * Mixture-of-experts feed-forward of the n normed rows in s.xb into s.xb2, as llama.cpp's build_moe_ffn. gpt-oss
+     * adds the router bias, picks the k largest raw logits and weighs them by a softmax over those k alone
+     * (SOFTMAX_WEIGHT), adds each expert's gate/up/down bias and uses SwiGLU-OAI. Otherwise: softmax gating and
+     * renormalised weights: p = softmax(router . x) over all experts, the k experts of largest p
      * (descending, the lower index first on ties), w_j = p_j / max(sum of the k chosen p, 2^-14), and
      * out = sum over j in order of w_j * down_j(silu(gate_j(x)) * up_j(x)), each product rounded before the sum.
      * Each token runs its chosen experts' row ranges of the stacked expert tensors; the outputs land at the
@@ -275,9 +283,11 @@ public final class Transformer {
     private void moe(State s, WorkerPool pool, Weights.Layer l, int n) {
         final int d = c.embeddingLength(), ne = c.expertCount(), k = c.expertUsedCount(), ffe = c.expertFeedForwardLength();
         matmul(s, pool, l.ffnRouter, s.xb, n, s.router);
+        if (l.bRouter != null) addBias(s.router, l.bRouter, n);
+        final boolean chosenSoftmax = c.arch().gatingSoftmaxChosen();
         for (int t = 0; t < n; t++) {
             int ro = t * ne;
-            Softmax.softmax(s.router, ro, ne);
+            if (!chosenSoftmax) Softmax.softmax(s.router, ro, ne);
             // top-k, descending; ties keep the lower expert index first
             for (int j = 0; j < k; j++) {
                 int best = -1;
@@ -289,10 +299,15 @@ public final class Transformer {
                 }
                 s.expSel[j] = best;
             }
-            double sum = 0;
-            for (int j = 0; j < k; j++) sum += s.router[ro + s.expSel[j]];
-            float den = Math.max((float) sum, 6.103515625e-5f);
-            for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]] / den;
+            if (chosenSoftmax) { // SOFTMAX_WEIGHT: softmax over the chosen experts' logits, no renormalisation
+                for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]];
+                Softmax.softmax(s.expWeight, 0, k);
+            } else {
+                double sum = 0;
+                for (int j = 0; j < k; j++) sum += s.router[ro + s.expSel[j]];
+                float den = Math.max((float) sum, 6.103515625e-5f);
+                for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]] / den;
+            }
 
             System.arraycopy(s.xb, t * d, s.moeIn, 0, d);
             int xo = t * d;
@@ -300,9 +315,17 @@ public final class Transformer {
                 int e = s.expSel[j];
                 int h0 = e * ffe, h1 = h0 + ffe;
                 matmulRows(s, pool, s.moeIn, l.ffnGateExps, s.gateExp, l.ffnUpExps, s.upExp, h0, h1);
-                VectorOps.swiglu(s.gateExp, s.upExp, h0, ffe);
+                if (l.bGateExps != null) { // gpt-oss: the experts' biases sit at the same stacked rows
+                    for (int i = h0; i < h1; i++) {
+                        s.gateExp[i] += l.bGateExps[i];
+                        s.upExp[i] += l.bUpExps[i];
+                    }
+                }
+                if (c.arch().ffn() == Architecture.FfnKind.SWIGLU_OAI) Activations.swigluOai(s.gateExp, s.upExp, h0, ffe);
+                else VectorOps.swiglu(s.gateExp, s.upExp, h0, ffe);
                 System.arraycopy(s.gateExp, h0, s.hidExp, 0, ffe);
                 matmulRows(s, pool, s.hidExp, l.ffnDownExps, s.downExp, null, null, e * d, e * d + d);
+                if (l.bDownExps != null) for (int i = e * d; i < e * d + d; i++) s.downExp[i] += l.bDownExps[i];
                 float we = s.expWeight[j];
                 int o = e * d;
                 if (j == 0) {
@@ -478,6 +501,7 @@ public final class Transformer {
             float scale = c.attnScale();
             float cap = c.attnSoftCap(), invCap = cap > 0 ? 1.0f / cap : 0f;
             int window = c.swaLayers()[layer] ? c.slidingWindow() : 0;
+            float[] sinks = w.layers[layer].attnSinks;
             // items are taken one by one from a shared counter: later tokens see longer contexts
             for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
                 int t = item / c.headCount(), h = item % c.headCount();
@@ -498,7 +522,8 @@ public final class Transformer {
                     if (cap > 0) v = cap * (float) Math.tanh(v * invCap); // Gemma-2 attention soft-cap
                     sc[p] = v;
                 }
-                Softmax.softmax(sc, from, len - from);
+                if (sinks != null) Softmax.softmax(sc, from, len - from, sinks[h]); // gpt-oss attention sinks
+                else Softmax.softmax(sc, from, len - from);
                 int ao = t * c.headCount() * hv + h * hv;
                 java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
                 for (int p = from; p < len; p++) {

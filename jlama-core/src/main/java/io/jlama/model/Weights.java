@@ -48,6 +48,13 @@ public final class Weights {
          * [e * rowsPerExpert, (e + 1) * rowsPerExpert)).
          */
         public Tensor ffnRouter, ffnGateExps, ffnUpExps, ffnDownExps;
+        /**
+         * Router bias [experts] and the experts' biases, stacked as their rows: gate and up [experts * ffe],
+         * down [experts * n_embd] (gpt-oss), or null.
+         */
+        public float[] bRouter, bGateExps, bUpExps, bDownExps;
+        /** Per-head attention sink logits (gpt-oss), or null. */
+        public float[] attnSinks;
     }
 
     public Weights(GgufFile f, ModelConfig c) {
@@ -85,12 +92,13 @@ public final class Weights {
                 l.qNorm = b.vector(p + "attn_q_norm.weight", c.headDimK());
                 l.kNorm = b.vector(p + "attn_k_norm.weight", c.headDimK());
             }
-            if (c.arch().outputBiases()) l.bo = b.vector(p + "attn_output.bias", d);
+            if (c.arch().outputBiases() || c.arch().attnOutputBias()) l.bo = b.vector(p + "attn_output.bias", d);
+            if (c.arch().attnSinks()) l.attnSinks = b.vector(p + "attn_sinks.weight", c.headCount());
             if (c.arch().postNorms()) {
                 l.postAttnNorm = b.vector(p + "post_attention_norm.weight", d);
                 l.postFfnNorm = b.vector(p + "post_ffw_norm.weight", d);
             }
-            l.ffnNorm = b.vector(p + "ffn_norm.weight", d);
+            l.ffnNorm = b.vector(p + (c.arch().ffnNormNamedPostAttn() ? "post_attention_norm.weight" : "ffn_norm.weight"), d);
             if (ln) l.ffnNormBias = b.vector(p + "ffn_norm.bias", d);
             if (c.moe()) {
                 int ne = c.expertCount(), ffe = c.expertFeedForwardLength();
@@ -98,6 +106,12 @@ public final class Weights {
                 l.ffnGateExps = b.experts(p + "ffn_gate_exps.weight", d, ffe, ne);
                 l.ffnUpExps = b.experts(p + "ffn_up_exps.weight", d, ffe, ne);
                 l.ffnDownExps = b.experts(p + "ffn_down_exps.weight", ffe, d, ne);
+                if (c.arch().expertBiases()) {
+                    l.bRouter = b.vector(p + "ffn_gate_inp.bias", ne);
+                    l.bGateExps = b.rows(p + "ffn_gate_exps.bias", ffe, ne);
+                    l.bUpExps = b.rows(p + "ffn_up_exps.bias", ffe, ne);
+                    l.bDownExps = b.rows(p + "ffn_down_exps.bias", d, ne);
+                }
             } else if (c.arch().ffn() == Architecture.FfnKind.GELU) {
                 l.ffnUp = b.matrix(p + "ffn_up.weight", d, c.feedForwardLength());
             } else if (c.arch().fusedGateUp()) {
@@ -146,6 +160,14 @@ public final class Weights {
                 throw new ModelFormatException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(ne) + ", expected [" + cols + ", " + rowsPerExpert + ", " + experts + "]");
             }
             return Tensors.of(f.path(), t);
+        }
+
+        /** A small matrix [cols, rows] copied to floats, row after row. */
+        float[] rows(String name, int cols, int rows) {
+            Tensor t = matrix(name, cols, rows);
+            float[] v = new float[rows * cols];
+            for (int r = 0; r < rows; r++) t.dequantizeRow(r, v, r * cols);
+            return v;
         }
 
         float[] vector(String name, int n) {

@@ -15,6 +15,19 @@ public final class Activations {
         for (int i = off; i < off + n; i++) gate[i] = silu(gate[i]) * up[i];
     }
 
+    /**
+     * SwiGLU-OAI in place (gpt-oss, ggml_swiglu_oai with alpha 1.702 and limit 7): with g = min(gate, 7) and
+     * u = clamp(up, -7, 7), gate[i] = g / (1 + e^(-1.702 g)) * (u + 1).
+     */
+    public static void swigluOai(float[] gate, float[] up, int off, int n) {
+        final float alpha = 1.702f, limit = 7.0f;
+        for (int i = off; i < off + n; i++) {
+            float g = Math.min(gate[i], limit);
+            float u = Math.max(-limit, Math.min(up[i], limit));
+            gate[i] = g / (1.0f + (float) Math.exp(alpha * (-g))) * (u + 1.0f);
+        }
+    }
+
     private static final float GELU_COEF_A = 0.044715f;
     private static final float SQRT_2_OVER_PI = 0.79788456080286535587989211986876f;
 

@@ -21,6 +21,8 @@ public final class Rope {
     private final float thetaScale;
     private final float freqScale;
     private final float[] freqFactors;
+    /** YaRN (ext_factor != 0): the blend weight, the correction dims and the cos/sin magnitude; 0, 0, 0, 1 without. */
+    private final float extFactor, corrLow, corrHigh, mscale;
 
     /**
      * @param nRot        rotated dimensions per head ({@code rope.dimension_count})
@@ -37,6 +39,41 @@ public final class Rope {
         this.thetaScale = (float) Math.pow(base, -2.0 / nRot);
         this.freqScale = freqScale;
         this.freqFactors = freqFactors;
+        this.extFactor = 0f;
+        this.corrLow = this.corrHigh = 0f;
+        this.mscale = 1f;
+    }
+
+    /**
+     * RoPE with YaRN scaling, as ggml's rope_yarn: pair i blends the interpolated angle ({@code freqScale * theta})
+     * and the original one by {@code ramp(i) * extFactor}, where the ramp falls from 1 to 0 between the correction
+     * dims of {@code betaFast} and {@code betaSlow} rotations over {@code origContext} positions; cos and sin are
+     * multiplied by {@code attnFactor * (1 + 0.1 ln(1/freqScale))}.
+     */
+    public Rope(Style style, int nRot, float base, float freqScale, float[] freqFactors,
+                int origContext, float betaFast, float betaSlow, float extFactor, float attnFactor) {
+        if (freqFactors != null && freqFactors.length < nRot / 2) {
+            throw new IllegalArgumentException("rope_freqs has " + freqFactors.length + " factors, need " + nRot / 2);
+        }
+        this.style = style;
+        this.nRot = nRot;
+        this.thetaScale = (float) Math.pow(base, -2.0 / nRot);
+        this.freqScale = freqScale;
+        this.freqFactors = freqFactors;
+        this.extFactor = extFactor;
+        // ggml_rope_yarn_corr_dims: floor/ceil of n_dims * ln(n_ctx_orig / (beta * 2 pi)) / (2 ln base), in float
+        float start = (float) Math.floor(corrDim(nRot, origContext, betaFast, base));
+        float end = (float) Math.ceil(corrDim(nRot, origContext, betaSlow, base));
+        this.corrLow = Math.max(0f, start);
+        this.corrHigh = Math.min(nRot - 1, end);
+        float m = attnFactor;
+        if (extFactor != 0f) m *= 1.0f + 0.1f * (float) Math.log(1.0f / freqScale);
+        this.mscale = m;
+    }
+
+    private static float corrDim(int nDims, int origContext, float beta, float base) {
+        float ratio = origContext / (beta * 2 * (float) Math.PI);
+        return nDims * (float) Math.log(ratio) / (2 * (float) Math.log(base));
     }
 
     public Style style() {
@@ -48,7 +85,17 @@ public final class Rope {
         float theta = pos;
         for (int i = 0; i < nRot / 2; i++) {
             float ff = freqFactors != null ? freqFactors[i] : 1.0f;
-            float t = freqScale * (theta / ff);
+            float extrap = theta / ff;
+            float t = freqScale * extrap;
+            if (extFactor != 0f) { // YaRN
+                float y = (i - corrLow) / Math.max(0.001f, corrHigh - corrLow);
+                float mix = (1 - Math.min(1f, Math.max(0f, y))) * extFactor;
+                t = t * (1 - mix) + extrap * mix;
+                cos[off + i] = (float) Math.cos(t) * mscale;
+                sin[off + i] = (float) Math.sin(t) * mscale;
+                theta *= thetaScale;
+                continue;
+            }
             cos[off + i] = (float) Math.cos(t);
             sin[off + i] = (float) Math.sin(t);
             theta *= thetaScale;

@@ -38,10 +38,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the same quantized-run and greedy checks as the others.</li>
  * <li>Mixture of experts (mixtral = llama with experts, qwen3moe): the same bounds, except that the loose check
  * against llama.cpp's quantized run skips positions where llama.cpp's activation rounding flips an expert choice
- * ({@link #assertMoeQuantizedClose}). The {@code mxfp4_moe} variants are skipped: MXFP4 is not implemented.</li>
+ * ({@link #assertMoeQuantizedClose}); this includes the {@code mxfp4_moe} variants (experts in MXFP4, the rest Q8_0).</li>
+ * <li>gpt-oss: experts with biases and SwiGLU-OAI, softmax over the chosen experts' logits, attention sinks,
+ * q/k/v/o biases, sliding window on even layers and YaRN RoPE; held to the same bounds as the other MoE models.</li>
  * </ul>
  */
-class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, phi3, gpt2, gemma2, gemma3
+class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, phi3, gpt2, gemma2, gemma3, gpt-oss
 
     /** Bound for models with a GELU feed-forward (see the class comment). */
     static final float GELU_BOUND_F32 = 2e-3f, GELU_BOUND_DEQUANT = 4e-3f;
@@ -52,11 +54,10 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3", "gpt2", "gpt2-fullvocab", "gemma2", "gemma3", "mixtral", "qwen3moe")) {
+        for (String model : List.of("llama-spm", "llama3", "llama-spm-fullvocab", "qwen2", "qwen3", "qwen2-fullvocab", "phi3", "gpt2", "gpt2-fullvocab", "gemma2", "gemma3", "mixtral", "qwen3moe", "gpt-oss")) {
             JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
             for (JsonNode v : idx.get("variants")) {
                 String variant = v.get("variant").asText();
-                if (variant.equals("mxfp4_moe")) continue; // MXFP4 is not implemented yet
                 for (String seq : List.of("seq16", "seq48")) {
                     Path logits = SharedData.root().resolve("reference/arch/" + model + "/" + variant + "." + seq + ".logits.f32");
                     if (!logits.toFile().exists() && seq.equals("seq48") && model.endsWith("fullvocab")) continue; // documented: seq16 only
@@ -135,7 +136,7 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
     }
 
     static boolean moe(String model) {
-        return model.equals("mixtral") || model.equals("qwen3moe");
+        return model.equals("mixtral") || model.equals("qwen3moe") || model.equals("gpt-oss");
     }
 
     /**
