@@ -69,7 +69,7 @@ public final class Transformer {
         final AttentionTask attention = new AttentionTask();
 
         State(int contextLength, int maxBatch, int workers, KvCache.Type kvType) {
-            this.kv = new KvCache(c, contextLength, kvType);
+            this.kv = new KvCache(c, contextLength, kvType, maxBatch);
             this.kvRow = new float[workers][Math.max(c.headDimK(), c.headDimV())];
             this.maxBatch = maxBatch;
             int d = c.embeddingLength();
@@ -512,11 +512,12 @@ public final class Transformer {
                 int qo = t * c.qDim() + h * hk;
                 for (int p = from; p < len; p++) {
                     float dot;
+                    int slot = s.kv.slot(layer, p);
                     if (f16) {
-                        s.kv.keys(layer, p * kDim + kvh * hk, row, hk);
+                        s.kv.keys(layer, slot * kDim + kvh * hk, row, hk);
                         dot = VectorOps.dot(s.q, qo, row, 0, hk);
                     } else {
-                        dot = VectorOps.dot(s.q, qo, keys, p * kDim + kvh * hk, hk);
+                        dot = VectorOps.dot(s.q, qo, keys, slot * kDim + kvh * hk, hk);
                     }
                     float v = dot * scale;
                     if (cap > 0) v = cap * (float) Math.tanh(v * invCap); // Gemma-2 attention soft-cap
@@ -527,11 +528,12 @@ public final class Transformer {
                 int ao = t * c.headCount() * hv + h * hv;
                 java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
                 for (int p = from; p < len; p++) {
+                    int slot = s.kv.slot(layer, p);
                     if (f16) {
-                        s.kv.values(layer, p * vDim + kvh * hv, row, hv);
+                        s.kv.values(layer, slot * vDim + kvh * hv, row, hv);
                         VectorOps.axpy(sc[p], row, 0, s.att, ao, hv);
                     } else {
-                        VectorOps.axpy(sc[p], vals, p * vDim + kvh * hv, s.att, ao, hv);
+                        VectorOps.axpy(sc[p], vals, slot * vDim + kvh * hv, s.att, ao, hv);
                     }
                 }
             }

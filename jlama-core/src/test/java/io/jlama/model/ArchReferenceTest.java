@@ -171,6 +171,29 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
         assertTrue(skipped * 4 <= positions, skipped + " of " + positions + " positions differ by >= 0.6 between llama.cpp's quantized and dequant-f32 runs");
     }
 
+    /**
+     * Sliding-window layers keep only a ring of window + batch positions. Fed one token at a time (a ring of 9 slots
+     * for a window of 8), seq48 wraps each ring five times; the logits must still be llama.cpp's, at the same bound
+     * as the batched run of the same F32 file.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"gemma2", "gemma3", "gpt-oss"})
+    void slidingWindowRingMatchesLlamaCpp(String model) {
+        JsonNode idx = Stories260KTest.read(SharedData.require("reference/arch/" + model + "/index.json"));
+        int[] tokens = Stories260KTest.ints(idx.get("sequences").get("seq48").get("tokens"));
+        Path file = SharedData.require("reference/arch/" + model + "/" + model + "-f32.gguf");
+        float[] ours = ReferenceModels.allLogitsIncremental(file, tokens, 2);
+        float[] llama = SharedData.readF32(SharedData.require("reference/arch/" + model + "/f32.seq48.logits.f32"));
+        float d = ReferenceModels.maxAbsDiff(ours, llama);
+        float bound = model.startsWith("gemma") ? 2e-3f : 1e-4f; // GELU models: see the class comment
+        assertTrue(d <= bound, "max |jlama - llama.cpp| with ring KV = " + d);
+        try (io.jlama.gguf.GgufFile f = io.jlama.gguf.GgufFile.open(file)) {
+            ModelConfig c = ModelConfig.read(f, Architecture.of(f));
+            KvCache ring = new KvCache(c, 4096, KvCache.Type.F32, 1), full = new KvCache(c, 4096, KvCache.Type.F32, 4096);
+            assertTrue(ring.bytes() < full.bytes(), "ring " + ring.bytes() + " vs full " + full.bytes());
+        }
+    }
+
     static int top1Agree(float[] ours, float[] ref, int vocab) {
         int agree = 0;
         for (int p = 0; p < ref.length / vocab; p++) {
