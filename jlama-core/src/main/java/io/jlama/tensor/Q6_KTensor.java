@@ -100,12 +100,7 @@ public final class Q6_KTensor extends Tensor {
             }
             if (t.blockStep(r) != BLOCK_BYTES) {
                 if (L == 16) {
-                    for (; r + 2 <= r1; r += 2) {
-                        out[outOff + r] = 0f;
-                        out[outOff + r + 1] = 0f;
-                        dot2Half(t, r, x, xOff, out, outOff + r, 0);
-                        dot2Half(t, r, x, xOff, out, outOff + r, 1);
-                    }
+                    for (; r + 2 <= r1; r += 2) dot2Halves(t, r, x, xOff, out, outOff + r);
                 } else {
                     for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, out, outOff + r);
                 }
@@ -156,18 +151,19 @@ public final class Q6_KTensor extends Tensor {
 
         /** Rows {@code row} and {@code row+1} (one stream when the pair is interleaved), sharing the loads of x. */
         /**
-         * Half of a row pair's dot product, for 16 lanes: half 0 takes the quants whose low nibbles come from
-         * {@code ql[l]}, half 1 those from {@code ql[l+32]} (each with its two bits of {@code qh}), and adds its sums
-         * to {@code out[o]}, {@code out[o+1]}. The pair kernel {@link #dot2} does both at once, but that method is
+         * A row pair's dot products in two halves, for 16 lanes: half 0 takes the quants whose low nibbles come from
+         * {@code ql[l]}, half 1 those from {@code ql[l+32]} (each with its two bits of {@code qh}). The pair kernel {@link #dot2} does both at once, but that method is
          * beyond C2's inlining node budget: its bounds checks stay real calls (measured: 17% of Q4_K_M decoding).
          * The second half re-reads the pair's blocks from cache.
          */
-        private static void dot2Half(Q6_KTensor t, int row, float[] x, int xOff, float[] out, int o, int half) {
+        private static void dot2Halves(Q6_KTensor t, int row, float[] x, int xOff, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             MemorySegment data = t.data;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            // one loop over the halves, so that its body is parsed once: the method stays within C2's budget
+            for (int half = 0; half < 2; half++) {
             long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
             int loShift = 4 - 2 * half, hiShift = 2 * half, ql = 32 * half, xo = 32 * half;
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
             for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b0 += step, b1 += step) {
                 float d0 = Float.float16ToFloat(data.get(I16_LE, b0 + D)), d1 = Float.float16ToFloat(data.get(I16_LE, b1 + D));
                 for (int q = 0; q < 4; q++) {
@@ -193,8 +189,9 @@ public final class Q6_KTensor extends Tensor {
                     acc3 = s1h.fma(FloatVector.broadcast(F, d1 * data.get(I8, sc1 + 4)), acc3);
                 }
             }
-            out[o] += acc0.add(acc2).reduceLanes(VectorOperators.ADD);
-            out[o + 1] += acc1.add(acc3).reduceLanes(VectorOperators.ADD);
+            }
+            out[o] = acc0.add(acc2).reduceLanes(VectorOperators.ADD);
+            out[o + 1] = acc1.add(acc3).reduceLanes(VectorOperators.ADD);
         }
 
         private static void dot2(Q6_KTensor t, int row, float[] x, int xOff, float[] out, int o) {
