@@ -33,6 +33,8 @@ public final class Tensors {
         FACTORIES.put(GgmlType.IQ4_NL, IQ4_NLTensor::new);
         FACTORIES.put(GgmlType.IQ4_XS, IQ4_XSTensor::new);
         FACTORIES.put(GgmlType.MXFP4, MXFP4Tensor::new);
+        FACTORIES.put(GgmlType.TQ2_0, TQ2_0Tensor::new);
+        FACTORIES.put(GgmlType.TQ1_0, TQ1_0Tensor::new);
     }
 
     /** The weight types this runtime can compute with. */

@@ -16,7 +16,7 @@ final class TensorFixtures {
     }
 
     /** The weight types with a reference in shared/reference/quant, by llama.cpp's name. */
-    static final List<String> REFERENCE_TYPES = List.of("f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_K", "q6_K", "q5_K", "q3_K", "q2_K", "iq4_nl", "iq4_xs", "mxfp4");
+    static final List<String> REFERENCE_TYPES = List.of("f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_K", "q6_K", "q5_K", "q3_K", "q2_K", "iq4_nl", "iq4_xs", "mxfp4", "tq2_0", "tq1_0");
 
     /** Wraps {@code data} as a {@code rows x cols} tensor of {@code type}, through {@link Tensors#of} as a model would. */
     static Tensor wrap(GgmlType type, MemorySegment data, int rows, int cols) {

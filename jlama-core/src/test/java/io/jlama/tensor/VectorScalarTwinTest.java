@@ -132,6 +132,9 @@ class VectorScalarTwinTest {
             case Q3_K -> new int[] {108};
             case Q4_K, Q5_K -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
+            case TQ2_0 -> new int[] {64};
+            // TQ1_0: random qs bytes include the 13 values past 3^5 - 1, which still decode to digits 0..2 as in ggml
+            case TQ1_0 -> new int[] {52};
             default -> new int[] {0}; // the 32-blocks and IQ4_XS start with d (MXFP4 with an E8M0 byte, set apart)
         };
     }
