@@ -31,17 +31,7 @@ public final class Rope {
      * @param freqFactors per-pair divisors from a {@code rope_freqs} tensor (Llama 3.1 scaling), or null
      */
     public Rope(Style style, int nRot, float base, float freqScale, float[] freqFactors) {
-        if (freqFactors != null && freqFactors.length < nRot / 2) {
-            throw new IllegalArgumentException("rope_freqs has " + freqFactors.length + " factors, need " + nRot / 2);
-        }
-        this.style = style;
-        this.nRot = nRot;
-        this.thetaScale = (float) Math.pow(base, -2.0 / nRot);
-        this.freqScale = freqScale;
-        this.freqFactors = freqFactors;
-        this.extFactor = 0f;
-        this.corrLow = this.corrHigh = 0f;
-        this.mscale = 1f;
+        this(style, nRot, base, freqScale, freqFactors, 0, 0f, 0f, 0f, 1f); // no YaRN: extFactor 0, attnFactor 1
     }
 
     /**
@@ -62,10 +52,14 @@ public final class Rope {
         this.freqFactors = freqFactors;
         this.extFactor = extFactor;
         // ggml_rope_yarn_corr_dims: floor/ceil of n_dims * ln(n_ctx_orig / (beta * 2 pi)) / (2 ln base), in float
-        float start = (float) Math.floor(corrDim(nRot, origContext, betaFast, base));
-        float end = (float) Math.ceil(corrDim(nRot, origContext, betaSlow, base));
-        this.corrLow = Math.max(0f, start);
-        this.corrHigh = Math.min(nRot - 1, end);
+        if (extFactor != 0f) {
+            float start = (float) Math.floor(corrDim(nRot, origContext, betaFast, base));
+            float end = (float) Math.ceil(corrDim(nRot, origContext, betaSlow, base));
+            this.corrLow = Math.max(0f, start);
+            this.corrHigh = Math.min(nRot - 1, end);
+        } else { // the correction dims only shape the YaRN ramp
+            this.corrLow = this.corrHigh = 0f;
+        }
         float m = attnFactor;
         if (extFactor != 0f) m *= 1.0f + 0.1f * (float) Math.log(1.0f / freqScale);
         this.mscale = m;
