@@ -1,6 +1,8 @@
 package io.jlama.cli;
 
+import io.jlama.quantize.QuantType;
 import io.jlama.quantize.Quantizer;
+import io.jlama.quantize.RowQuantizer;
 import io.jlama.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,9 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code jlama quantize}: llama-quantize for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 and BF16, with llama.cpp's bytes. */
-@Command(name = "quantize", mixinStandardHelpOptions = true, description = "Quantize a GGUF model (F32/F16/BF16 weights) to Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 or BF16, "
-        + "byte for byte as llama.cpp's llama-quantize does. Progress and a summary go to stderr.")
+/** {@code jlama quantize}: llama-quantize's file types and mixes, with llama.cpp's bytes. */
+@Command(name = "quantize", mixinStandardHelpOptions = true, description = "Quantize a GGUF model (F32/F16/BF16 weights) to a llama.cpp file type "
+        + "(legacy, K-quant mixes, IQ4, MXFP4_MOE, F16/BF16), choosing the same per-tensor types and writing the same bytes as llama.cpp's llama-quantize. "
+        + "Progress and a summary go to stderr.")
 final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "INPUT", description = "the GGUF model to read")
     Path input;
@@ -20,7 +23,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUTPUT", description = "the GGUF file to write (written under a temporary name, renamed when complete)")
     Path output;
 
-    @Parameters(index = "2", paramLabel = "TYPE", description = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16 or BF16")
+    @Parameters(index = "2", paramLabel = "TYPE", description = "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, "
+            + "IQ4_NL, IQ4_XS, MXFP4_MOE (or MXFP4), TQ1_0, TQ2_0, F16, BF16, F32; Q3_K/Q4_K/Q5_K mean their _M mix")
     String type;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "threads (default: all cores)")
@@ -42,7 +46,9 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException("input file not found: " + input);
         if (Files.exists(output) && Files.isSameFile(input, output)) throw new IllegalArgumentException("the output would overwrite the input: " + output);
-        Quantizer.Options o = Quantizer.Options.of(parse(type, "TYPE"));
+        QuantType q = QuantType.byName(type);
+        if (q == null) throw new IllegalArgumentException("TYPE: unknown type '" + type + "' (supported: " + QuantType.names() + ")");
+        Quantizer.Options o = Quantizer.Options.of(q);
         if (threads != null) {
             if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, not " + threads);
             o = o.withThreads(threads);
@@ -56,7 +62,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     private static GgmlType parse(String name, String what) {
         GgmlType t = GgmlType.byName(name.trim());
-        if (t == null) throw new IllegalArgumentException(what + ": unknown type '" + name + "' (supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16, BF16)");
+        if (t == null || !RowQuantizer.supports(t)) throw new IllegalArgumentException(what + ": unknown or unsupported tensor type '" + name + "'");
         return t;
     }
 }

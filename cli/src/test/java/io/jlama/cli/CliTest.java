@@ -2,6 +2,8 @@ package io.jlama.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jlama.gguf.GgufFile;
+import io.jlama.tensor.GgmlType;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -256,16 +258,23 @@ class CliTest {
         assertTrue(r.err().contains("quant size"), r.err());
         assertArrayEquals(Files.readAllBytes(shared("reference/stories260K/stories260K-q4_0-pure.gguf")), Files.readAllBytes(out));
 
-        Result mix = run(null, "quantize", model.toString(), dir.resolve("mix.gguf").toString(), "Q4_0");
-        assertEquals(1, mix.code());
-        assertOneLine(mix.err(), "Q6_K");
-        assertFalse(Files.exists(dir.resolve("mix.gguf")));
+        // a K-quant mix on 64-wide rows: every 256-block type falls back (Q4_K to Q5_0, Q6_K to Q8_0), as in llama.cpp
+        Path mixOut = dir.resolve("mix.gguf");
+        Result mix = run(null, "quantize", model.toString(), mixOut.toString(), "Q4_K_M");
+        assertEquals(0, mix.code(), mix.err());
+        assertTrue(mix.err().contains("falling back to    q5_0"), mix.err());
+        try (GgufFile f = GgufFile.open(mixOut)) {
+            assertEquals(GgmlType.Q8_0, f.tensor("output.weight").type());
+            assertEquals(GgmlType.Q5_0, f.tensor("blk.0.attn_q.weight").type());
+            assertEquals(15L, f.getLong("general.file_type"));
+        }
+        Files.delete(mixOut);
         Result type = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q7_9");
         assertEquals(1, type.code());
         assertOneLine(type.err(), "Q7_9");
-        Result kquant = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q4_K");
-        assertEquals(1, kquant.code());
-        assertOneLine(kquant.err(), "Q4_K");
+        Result imatrix = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q2_K_S");
+        assertEquals(1, imatrix.code());
+        assertOneLine(imatrix.err(), "importance matrix");
         Result requant = run(null, "quantize", out.toString(), dir.resolve("x.gguf").toString(), "Q8_0", "--pure");
         assertEquals(1, requant.code());
         assertOneLine(requant.err(), "--allow-requantize");

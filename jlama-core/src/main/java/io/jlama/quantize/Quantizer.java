@@ -30,20 +30,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code llama-quantize} for the legacy types: reads a GGUF, writes one whose weight matrices are quantized to a
- * type, choosing the same types per tensor, in the same tensor order, with the same metadata and the same bytes
- * as llama.cpp's {@code llama_model_quantize} (without an importance matrix).
+ * {@code llama-quantize}: reads a GGUF, writes one whose weight matrices are quantized for a {@link QuantType},
+ * choosing the same types per tensor, in the same tensor order, with the same metadata and the same bytes as
+ * llama.cpp's {@code llama_model_quantize} (without an importance matrix).
  *
  * <p>Rules, as in llama.cpp's {@code llama-quant.cpp}:
  * <ul>
  * <li>Only tensors of 2 or more dimensions whose name ends in {@code weight} are quantized, except norms
  * ({@code _norm.weight}), MoE gates ({@code ffn_gate_inp.weight}), position/token-type embeddings, and the other small
  * tensors llama.cpp leaves alone; the rest are copied unchanged.</li>
- * <li>{@code --output-type} / {@code --embd-type} override the type of {@code output.weight} / {@code token_embd.weight}.</li>
- * <li>Without {@code --pure}, llama.cpp's default mix makes {@code output.weight} (or a tied {@code token_embd.weight})
- * Q6_K for every legacy type except Q8_0, and attn_k/attn_v Q8_0 in 8-expert models. Q6_K quantization is not
- * implemented yet, so that case is refused unless {@code --output-type} is given.</li>
- * <li>A row length that the type's block size does not divide falls back to F16.</li>
+ * <li>The per-tensor type is {@link QuantMix}'s: the mix of the file type unless {@code --pure}, then the fallback
+ * for rows that are not a whole number of blocks (Q4_K to Q5_0, Q6_K to Q8_0, ..., and F16 as the last resort).
+ * {@code --output-type} / {@code --embd-type} override the type of {@code output.weight} / {@code token_embd.weight}.</li>
  * <li>Tensors are written in llama.cpp's loader order: by layer number (tensors outside {@code blk.N.} first), then
  * by name; metadata is copied in order, the split keys are dropped, and {@code general.quantization_version} = 2 and
  * {@code general.file_type} are (re)appended at the end.</li>
@@ -57,13 +55,20 @@ public final class Quantizer {
     private static final long SLAB_BYTES = 32L << 20;
 
     /** What to do. Null output/embedding types mean "as the mix decides". */
-    public record Options(GgmlType type, int threads, boolean pure, GgmlType outputType, GgmlType embdType, boolean allowRequantize) {
+    public record Options(QuantType type, int threads, boolean pure, GgmlType outputType, GgmlType embdType, boolean allowRequantize) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be at least 1");
         }
 
-        public static Options of(GgmlType type) {
+        public static Options of(QuantType type) {
             return new Options(type, Math.max(1, Runtime.getRuntime().availableProcessors()), false, null, null, false);
+        }
+
+        /** The file type whose default tensor type is {@code type} (Q4_K means Q4_K_M, as in llama-quantize). */
+        public static Options of(GgmlType type) {
+            QuantType q = QuantType.of(type);
+            if (q == null) throw new IllegalArgumentException("quantizing to " + type + " is not supported (supported: " + QuantType.names() + ")");
+            return of(q);
         }
 
         public Options withPure(boolean p) {
@@ -111,9 +116,7 @@ public final class Quantizer {
     public Quantizer(Options options, PrintStream log) {
         this.options = options;
         this.log = log;
-        if (!RowQuantizer.supports(options.type) || options.type == GgmlType.F32) {
-            throw new IllegalArgumentException("quantizing to " + options.type + " is not supported (supported: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16, BF16)");
-        }
+        if (options.type == null) throw new IllegalArgumentException("no quantization type given");
         for (GgmlType t : new GgmlType[] {options.outputType, options.embdType}) {
             if (t != null && !RowQuantizer.supports(t)) throw new IllegalArgumentException("quantizing to " + t + " is not supported");
         }
@@ -124,71 +127,27 @@ public final class Quantizer {
         return this;
     }
 
-    /** llama.cpp's LLAMA_FTYPE_MOSTLY_* for a type. */
-    public static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q4_1 -> 3;
-            case Q8_0 -> 7;
-            case Q5_0 -> 8;
-            case Q5_1 -> 9;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("no llama.cpp file type for " + type);
-        };
-    }
-
     /** The tensors in llama.cpp's order with the type each one gets. */
     public List<Planned> plan(GgufFile in) {
         List<GgufTensor> tensors = new ArrayList<>(in.tensors().values());
         tensors.sort(Comparator.comparingInt((GgufTensor t) -> layerOf(t.name())).thenComparing(GgufTensor::name, Quantizer::compareBytes));
-        boolean tied = !in.tensors().containsKey("output.weight");
-        long nExpert = 0;
-        String arch = in.getString("general.architecture", null);
-        if (arch != null && in.has(arch + ".expert_count")) nExpert = in.getLong(arch + ".expert_count");
-        GgmlType type = options.type;
-        boolean quantizedType = type.isQuantized();
+        QuantMix mix = new QuantMix(options.type, options.pure, options.outputType, options.embdType, in, tensors);
         List<Planned> plan = new ArrayList<>();
         for (GgufTensor t : tensors) {
-            String name = t.name();
             if (!allowsQuantization(t)) {
                 plan.add(new Planned(t, t.type(), null));
                 continue;
             }
-            boolean output = name.equals("output.weight") || (tied && name.equals("token_embd.weight"));
-            GgmlType override = options.embdType != null && name.equals("token_embd.weight") ? options.embdType
-                    : options.outputType != null && name.equals("output.weight") ? options.outputType : null;
-            if (override != null) {
-                // llama.cpp applies these overrides as given, with no fallback
-                if (t.cols() % override.blockSize != 0) {
-                    throw new IllegalArgumentException("tensor '" + name + "': row length " + t.cols() + " is not a multiple of the " + override + " block size " + override.blockSize);
-                }
-                plan.add(new Planned(t, override, null));
-                continue;
+            GgmlType target = mix.choose(t);
+            if (mix.requiresImatrix(t, target)) {
+                throw new IllegalArgumentException("tensor '" + t.name() + "': " + options.type + " makes it " + typeName(target)
+                        + ", which needs an importance matrix (not supported); choose another type");
             }
-            GgmlType target = type;
-            if (quantizedType) {
-                if (!options.pure) {
-                    if (output) {
-                        if (options.outputType != null) {
-                            target = options.outputType;
-                        } else if (t.cols() % type.blockSize != 0) {
-                            target = GgmlType.Q8_0;
-                        } else if (type != GgmlType.Q8_0) {
-                            throw new UnsupportedOperationException("llama.cpp's default " + type + " mix makes '" + name
-                                    + "' Q6_K, and Q6_K quantization is not implemented yet: use --pure, or --output-type (for example Q8_0)");
-                        }
-                    } else if (nExpert == 8 && (name.contains("attn_v.weight") || name.contains("attn_k.weight"))) {
-                        target = GgmlType.Q8_0;
-                    }
-                }
-                if (t.cols() % target.blockSize != 0) {
-                    plan.add(new Planned(t, GgmlType.F16, target));
-                    continue;
-                }
+            if (t.cols() % target.blockSize != 0) {
+                // only an explicit --output-type/--embd-type gets here: llama.cpp applies those without a fallback
+                throw new IllegalArgumentException("tensor '" + t.name() + "': row length " + t.cols() + " is not a multiple of the " + target + " block size " + target.blockSize);
             }
-            plan.add(new Planned(t, target, null));
+            plan.add(new Planned(t, target, mix.lastFallback == null ? null : mix.lastFallback.wanted()));
         }
         return plan;
     }
@@ -209,18 +168,22 @@ public final class Quantizer {
                     throw new IllegalArgumentException("tensor '" + p.source.name() + "' has type " + from + ", which cannot be dequantized");
                 }
                 if (p.source.cols() > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor '" + p.source.name() + "' has rows too long");
+                if (p.target != from && !RowQuantizer.supports(p.target)) {
+                    throw new IllegalArgumentException("tensor '" + p.source.name() + "': quantizing to " + p.target + " is not supported");
+                }
             }
             for (Planned p : plan) {
                 if (p.fallback()) {
-                    log.printf("warning: %-36s - ncols %6d not divisible by %3d (required for type %7s) (WARNING: must use F16 due to unusual shape) -> falling back to %7s%n",
-                            p.source.name(), p.source.cols(), p.fellBackFrom.blockSize, typeName(p.fellBackFrom), typeName(p.target));
+                    log.printf("warning: %-36s - ncols %6d not divisible by %3d (required for type %7s) %s-> falling back to %7s%n",
+                            p.source.name(), p.source.cols(), p.fellBackFrom.blockSize, typeName(p.fellBackFrom),
+                            p.target == GgmlType.F16 ? "(WARNING: must use F16 due to unusual shape) " : "", typeName(p.target));
                 }
             }
             GgufWriter w = new GgufWriter();
             w.putAll(in);
             w.remove("split.no").remove("split.count").remove("split.tensors.count");
             w.remove("general.quantization_version").putUInt32("general.quantization_version", QUANTIZATION_VERSION);
-            w.remove("general.file_type").putUInt32("general.file_type", fileType(options.type));
+            w.remove("general.file_type").putUInt32("general.file_type", options.type.fileType);
             long[] sizes = new long[2];
             int[] counts = new int[2];
             ExecutorService pool = options.threads > 1 ? Executors.newFixedThreadPool(options.threads, r -> {

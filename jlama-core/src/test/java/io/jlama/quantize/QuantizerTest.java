@@ -53,15 +53,16 @@ class QuantizerTest {
     }
 
     @Test
-    void defaultMixForQ4_0NeedsQ6KOutputUnlessOverridden() throws IOException {
+    void defaultMixForQ4_0MakesTheOutputQ6K() throws IOException {
         Path in = SharedData.require(MODEL);
         Path out = SharedData.scratch("quantize").resolve("q4_0-default.gguf");
-        Files.deleteIfExists(out);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> new Quantizer(Quantizer.Options.of(GgmlType.Q4_0), quiet()).run(in, out));
-        assertTrue(e.getMessage().contains("Q6_K"), e.getMessage());
-        assertFalse(Files.exists(out));
-        // with --output-type the rest of the default mix is the plain type
+        new Quantizer(Quantizer.Options.of(GgmlType.Q4_0), quiet()).run(in, out);
+        try (GgufFile f = GgufFile.open(out)) {
+            // stories260K's rows are 64 wide: Q6_K's 256-blocks do not fit, so the output falls back to Q8_0
+            assertEquals(GgmlType.Q8_0, f.tensor("output.weight").type());
+            assertEquals(GgmlType.Q4_0, f.tensor("token_embd.weight").type());
+        }
+        // with --output-type / --embd-type the rest of the default mix is the plain type
         new Quantizer(Quantizer.Options.of(GgmlType.Q4_0).withOutputType(GgmlType.Q8_0).withEmbdType(GgmlType.F16), quiet()).run(in, out);
         try (GgufFile f = GgufFile.open(out)) {
             assertEquals(GgmlType.Q8_0, f.tensor("output.weight").type());
@@ -72,6 +73,17 @@ class QuantizerTest {
             assertEquals(2L, f.getLong("general.file_type"));
             assertEquals(2L, f.getLong("general.quantization_version"));
         }
+    }
+
+    @Test
+    void q2KSNeedsAnImportanceMatrixAsInLlamaCpp() throws IOException {
+        Path in = SharedData.require("reference/arch/qwen2/qwen2-f32.gguf");
+        Path out = SharedData.scratch("quantize").resolve("q2_k_s.gguf");
+        Files.deleteIfExists(out);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Quantizer(Quantizer.Options.of(QuantType.Q2_K_S), quiet()).run(in, out));
+        assertTrue(e.getMessage().contains("importance matrix"), e.getMessage());
+        assertFalse(Files.exists(out));
     }
 
     @Test
@@ -140,8 +152,12 @@ class QuantizerTest {
         assertEquals(-1, Quantizer.layerOf("output.weight"));
         assertEquals(12, Quantizer.layerOf("blk.12.attn_q.weight"));
         assertEquals(-1, Quantizer.layerOf("blk.x.attn_q.weight"));
-        assertEquals(7, Quantizer.fileType(GgmlType.Q8_0));
-        assertEquals(32, Quantizer.fileType(GgmlType.BF16));
+        assertEquals(7, QuantType.Q8_0.fileType);
+        assertEquals(32, QuantType.BF16.fileType);
+        assertEquals(15, QuantType.byName("q4_k_m").fileType);
+        assertEquals(QuantType.Q4_K_M, QuantType.byName("Q4_K"));
+        assertEquals(QuantType.MXFP4_MOE, QuantType.byName("mxfp4"));
+        assertEquals(null, QuantType.byName("Q4_K_X"));
         assertTrue(Quantizer.allowsQuantization(new GgufTensor("blk.0.attn_q.weight", GgmlType.F32, new long[] {64, 64}, 0, 0, null)));
         assertFalse(Quantizer.allowsQuantization(new GgufTensor("blk.0.attn_norm.weight", GgmlType.F32, new long[] {64}, 0, 0, null)));
         assertFalse(Quantizer.allowsQuantization(new GgufTensor("blk.0.attn_q.bias", GgmlType.F32, new long[] {64, 64}, 0, 0, null)));
