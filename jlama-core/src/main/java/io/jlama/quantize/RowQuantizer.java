@@ -30,6 +30,7 @@ public final class RowQuantizer {
     public static boolean supports(GgmlType type) {
         return switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case IQ4_NL, IQ4_XS, MXFP4, TQ1_0, TQ2_0 -> true;
             default -> false;
         };
     }
@@ -65,6 +66,11 @@ public final class RowQuantizer {
             case Q5_1 -> {
                 for (int b = 0; b < n / 32; b++) q5_1(x, xOff + 32 * b, dst, dOff + 24 * b);
             }
+            case IQ4_NL -> NonLinearQuantizer.iq4nl(x, xOff, n, dst, dOff);
+            case IQ4_XS -> NonLinearQuantizer.iq4xs(x, xOff, n, dst, dOff);
+            case MXFP4 -> NonLinearQuantizer.mxfp4(x, xOff, n, dst, dOff);
+            case TQ1_0 -> NonLinearQuantizer.tq1_0(x, xOff, n, dst, dOff);
+            case TQ2_0 -> NonLinearQuantizer.tq2_0(x, xOff, n, dst, dOff);
             default -> throw new UnsupportedOperationException("quantizing to " + type + " is not implemented");
         }
     }

@@ -22,6 +22,11 @@ public final class IQ4_NLTensor extends Tensor {
     /** ggml's kvalues_iq4nl: the 16 grid values of IQ4_NL and IQ4_XS. */
     static final byte[] KVALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
+    /** A copy of {@link #KVALUES}, ascending, for the quantizers. */
+    public static byte[] grid() {
+        return KVALUES.clone();
+    }
+
     public IQ4_NLTensor(GgufTensor t) {
         super(t);
     }

@@ -23,12 +23,17 @@ public final class MXFP4Tensor extends Tensor {
     /** The 16 e2m1 values (0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives) doubled; bit 3 of a code is the sign. */
     static final byte[] KVALUES = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
 
+    /** A copy of {@link #KVALUES}, indexed by code, for the quantizer. */
+    public static byte[] grid() {
+        return KVALUES.clone();
+    }
+
     /**
      * Half the value of an E8M0 scale byte, {@code 2^(e-128)} (the half undoes the doubling of {@link #KVALUES}):
      * a normal float with biased exponent {@code e-1}, or for e = 0 and 1 the subnormals 2^-128 and 2^-127. Every
      * byte gives a finite value (ggml does not treat 0xFF as NaN either).
      */
-    static float scale(int e) {
+    public static float scale(int e) {
         return Float.intBitsToFloat(e < 2 ? 0x00200000 << e : (e - 1) << 23);
     }
 
