@@ -12,12 +12,12 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Quantizing shared/reference/quant/input.f32 gives exactly llama.cpp's bytes, row by row, for every legacy type. */
+/** Quantizing shared/reference/quant/input.f32 gives exactly llama.cpp's bytes, row by row, for every legacy type and the K-quants. */
 class RowQuantizerReferenceTest {
     private static final int ROWS = 8, COLS = 4096;
 
     @ParameterizedTest
-    @ValueSource(strings = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "f16", "bf16"})
+    @ValueSource(strings = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "f16", "bf16", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K"})
     void sameBytesAsLlamaCpp(String name) throws IOException {
         GgmlType type = GgmlType.byName(name);
         float[] input = SharedData.readF32(SharedData.require("reference/quant/input.f32"));
