@@ -21,6 +21,7 @@ import io.jlama.tensor.GgmlType;
  * <li>Q5_1 (32, 24): f16 d, f16 m, uint32 qh, 16 bytes of low nibbles; x = q*d + m.</li>
  * <li>F16 / BF16 (1, 2): one half / bfloat16 per element.</li>
  * </ul>
+ * The K-quants Q2_K..Q6_K (super-blocks of 256) are in {@link KQuantizer}.
  */
 public final class RowQuantizer {
     private RowQuantizer() {
@@ -30,6 +31,7 @@ public final class RowQuantizer {
     public static boolean supports(GgmlType type) {
         return switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             case IQ4_NL, IQ4_XS, MXFP4, TQ1_0, TQ2_0 -> true;
             default -> false;
         };
@@ -66,6 +68,11 @@ public final class RowQuantizer {
             case Q5_1 -> {
                 for (int b = 0; b < n / 32; b++) q5_1(x, xOff + 32 * b, dst, dOff + 24 * b);
             }
+            case Q2_K -> KQuantizer.q2K(x, xOff, n, dst, dOff);
+            case Q3_K -> KQuantizer.q3K(x, xOff, n, dst, dOff);
+            case Q4_K -> KQuantizer.q4K(x, xOff, n, dst, dOff);
+            case Q5_K -> KQuantizer.q5K(x, xOff, n, dst, dOff);
+            case Q6_K -> KQuantizer.q6K(x, xOff, n, dst, dOff);
             case IQ4_NL -> NonLinearQuantizer.iq4nl(x, xOff, n, dst, dOff);
             case IQ4_XS -> NonLinearQuantizer.iq4xs(x, xOff, n, dst, dOff);
             case MXFP4 -> NonLinearQuantizer.mxfp4(x, xOff, n, dst, dOff);

@@ -12,13 +12,13 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Quantizing shared/reference/quant/input.f32 gives exactly llama.cpp's bytes, row by row, for every legacy type
- * and the non-linear / ternary types. */
+/** Quantizing shared/reference/quant/input.f32 gives exactly llama.cpp's bytes, row by row, for every type llama.cpp
+ * quantizes without an importance matrix that jlama writes: legacy, K-quants, IQ4, MXFP4 and ternary. */
 class RowQuantizerReferenceTest {
     private static final int ROWS = 8, COLS = 4096;
 
     @ParameterizedTest
-    @ValueSource(strings = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "f16", "bf16",
+    @ValueSource(strings = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "f16", "bf16", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K",
             "iq4_nl", "iq4_xs", "mxfp4", "tq1_0", "tq2_0"})
     void sameBytesAsLlamaCpp(String name) throws IOException {
         GgmlType type = GgmlType.byName(name);
