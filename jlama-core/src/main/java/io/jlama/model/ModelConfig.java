@@ -45,7 +45,12 @@ public record ModelConfig(
         /* hidden width of one expert ({arch}.expert_feed_forward_length, default feed_forward_length) */
         int expertFeedForwardLength,
         /* YaRN RoPE scaling ({arch}.rope.scaling.type = yarn), or null */
-        Yarn yarn) {
+        Yarn yarn,
+        /* cos/sin magnitude of every rotation ({arch}.rope.scaling.attn_factor, default 1; Phi-3 LongRoPE sets it) */
+        float ropeAttnFactor,
+        /* the context the model was trained for before RoPE scaling ({arch}.rope.scaling.original_context_length, default
+           context_length): a session longer than this uses rope_factors_long, otherwise rope_factors_short */
+        int ropeOrigContext) {
 
     /**
      * YaRN parameters as llama.cpp sets them up (llama-context.cpp, ggml_rope_ext): {@code origContext} is
@@ -76,17 +81,24 @@ public record ModelConfig(
         if (nRot % 2 != 0) throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.dimension_count") + "': " + nRot + " is odd");
         float base = (float) f.getDouble(a.key("rope.freq_base"), 10000.0);
         float scale = 1.0f;
-        String scalingType = f.getString(a.key("rope.scaling.type"), "none");
+        // llama.cpp's default is linear: a scaling factor without a type still scales
+        String scalingType = f.getString(a.key("rope.scaling.type"), "linear");
         if (f.has(a.key("rope.scale_linear"))) {
             scale = 1.0f / (float) f.getDouble(a.key("rope.scale_linear"));
         }
         boolean yarnScaling = scalingType.equals("yarn");
-        if ((scalingType.equals("linear") || yarnScaling) && f.has(a.key("rope.scaling.factor"))) {
+        boolean linear = scalingType.equals("linear") || scalingType.equals("longrope");
+        if ((linear || yarnScaling) && f.has(a.key("rope.scaling.factor"))) {
             double factor = f.getDouble(a.key("rope.scaling.factor"));
             if (factor > 0) scale = (float) (1.0 / factor);
-        } else if (!scalingType.equals("none") && !scalingType.equals("linear") && !yarnScaling) {
-            throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.type") + "': '" + scalingType + "' is not supported yet (supported: none, linear, yarn)");
+        } else if (!scalingType.equals("none") && !linear && !yarnScaling) {
+            throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.type") + "': '" + scalingType + "' is not supported yet (supported: none, linear, yarn, longrope)");
         }
+        float ropeAttnFactor = (float) f.getDouble(a.key("rope.scaling.attn_factor"), 1.0);
+        if (!(ropeAttnFactor > 0) || !Float.isFinite(ropeAttnFactor)) {
+            throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.attn_factor") + "': " + ropeAttnFactor + " is not a positive number");
+        }
+        int ropeOrigContext = f.getInt(a.key("rope.scaling.original_context_length"), 1, Integer.MAX_VALUE, nCtx);
         Yarn yarn = null;
         if (yarnScaling) { // llama.cpp: llama_context constructor (yarn_ext_factor, yarn_attn_factor), hparams yarn keys
             if (f.has(a.key("rope.scaling.yarn_log_multiplier")) && f.getDouble(a.key("rope.scaling.yarn_log_multiplier")) != 0) {
@@ -97,7 +109,7 @@ public record ModelConfig(
             float betaSlow = (float) f.getDouble(a.key("rope.scaling.yarn_beta_slow"), 1.0);
             float factor = 1.0f / scale;
             float mscale = factor <= 1.0f ? 1.0f : 0.1f * 1.0f * (float) Math.log(factor) + 1.0f;
-            float attnFactor = mscale * (1.0f / (1.0f + 0.1f * (float) Math.log(factor)));
+            float attnFactor = mscale * (1.0f / (1.0f + 0.1f * (float) Math.log(factor))) * ropeAttnFactor;
             yarn = new Yarn(origCtx, betaFast, betaSlow, 1.0f, attnFactor);
         }
         if (!(base > 0) || !Float.isFinite(base)) throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.freq_base") + "': " + base + " is not a positive number");
@@ -150,7 +162,8 @@ public record ModelConfig(
             nFfExp = f.getInt(a.key("expert_feed_forward_length"), 1, MAX, nFf);
         }
         return new ModelConfig(a, nVocab, nEmbd, nLayer, nHead, nHeadKv, headDimK, headDimV, nFf, nCtx, eps, nRot, base, scale,
-                baseSwa, attnScale, attnCap, finalCap, nSwa, swa, nExpert, nExpertUsed, nFfExp, yarn);
+                baseSwa, attnScale, attnCap, finalCap, nSwa, swa, nExpert, nExpertUsed, nFfExp, yarn,
+                ropeAttnFactor, ropeOrigContext);
     }
 
     /** Whether the feed-forward is a mixture of experts. */

@@ -22,20 +22,24 @@ public final class Transformer {
     private final Rope rope;
     /** RoPE of the sliding-window layers when their base differs (Gemma-3 rope.freq_base_swa), else null. */
     private final Rope ropeSwa;
+    /** Phi-3 LongRoPE: the RoPE of sessions longer than the original context (rope_factors_long), else null. */
+    private final Rope ropeLong;
 
     public Transformer(ModelConfig config, Weights weights) {
         this.c = config;
         this.w = weights;
-        this.rope = rope(config.ropeFreqBase());
+        float[] factors = weights.ropeFreqs != null ? weights.ropeFreqs : weights.ropeFactorsShort;
+        this.rope = rope(config.ropeFreqBase(), factors);
+        this.ropeLong = weights.ropeFreqs == null && weights.ropeFactorsLong != null ? rope(config.ropeFreqBase(), weights.ropeFactorsLong) : null;
         boolean anySwa = false;
         for (boolean b : config.swaLayers()) anySwa |= b;
-        this.ropeSwa = anySwa && config.ropeFreqBaseSwa() != config.ropeFreqBase() ? rope(config.ropeFreqBaseSwa()) : null;
+        this.ropeSwa = anySwa && config.ropeFreqBaseSwa() != config.ropeFreqBase() ? rope(config.ropeFreqBaseSwa(), factors) : null;
     }
 
-    private Rope rope(float base) {
+    private Rope rope(float base, float[] factors) {
         ModelConfig.Yarn y = c.yarn();
-        if (y == null) return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), w.ropeFreqs);
-        return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), w.ropeFreqs,
+        if (y == null) return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), factors, 0, 0f, 0f, 0f, c.ropeAttnFactor());
+        return new Rope(c.arch().ropeStyle(), c.ropeDimensions(), base, c.ropeFreqScale(), factors,
                 y.origContext(), y.betaFast(), y.betaSlow(), y.extFactor(), y.attnFactor());
     }
 
@@ -56,6 +60,7 @@ public final class Transformer {
         final float[] x, xb, xb2, q, k, v, att, hb, hb2;
         final float[] fused; // output of fused projections before they are split (Phi-3), else null
         final float[] cos, sin;
+        final Rope rope; // the model's RoPE, or its LongRoPE variant when this session is longer than the original context
         final float[] cosSwa, sinSwa; // angles of the sliding-window layers' RoPE, or null
         final float[][] scores; // per worker
         // mixture of experts (null for dense models): router logits [batch][experts], one token's FFN input, the
@@ -70,6 +75,7 @@ public final class Transformer {
 
         State(int contextLength, int maxBatch, int workers, KvCache.Type kvType) {
             this.kv = new KvCache(c, contextLength, kvType, maxBatch);
+            this.rope = ropeLong != null && contextLength > c.ropeOrigContext() ? ropeLong : Transformer.this.rope;
             this.kvRow = new float[workers][Math.max(c.headDimK(), c.headDimV())];
             this.maxBatch = maxBatch;
             int d = c.embeddingLength();
@@ -189,13 +195,13 @@ public final class Transformer {
         }
         int half = c.ropeDimensions() / 2;
         for (int t = 0; t < n; t++) {
-            rope.angles(pos0 + t, s.cos, s.sin, t * half);
+            s.rope.angles(pos0 + t, s.cos, s.sin, t * half);
             if (ropeSwa != null) ropeSwa.angles(pos0 + t, s.cosSwa, s.sinSwa, t * half);
         }
         for (int li = 0; li < w.layers.length; li++) {
             Weights.Layer l = w.layers[li];
             boolean swa = c.swaLayers()[li];
-            Rope rp = swa && ropeSwa != null ? ropeSwa : rope;
+            Rope rp = swa && ropeSwa != null ? ropeSwa : s.rope;
             float[] cos = swa && ropeSwa != null ? s.cosSwa : s.cos, sin = swa && ropeSwa != null ? s.sinSwa : s.sin;
             norm(s.xb, s.x, l.attnNorm, l.attnNormBias, n);
             if (l.wqkv != null) { // fused (Phi-3, GPT-2): one product, then split each token's row into Q, K and V

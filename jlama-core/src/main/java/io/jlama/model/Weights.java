@@ -23,6 +23,8 @@ public final class Weights {
     public final Tensor output;
     /** Per-pair RoPE frequency divisors (Llama 3.1 scaling), or null. */
     public final float[] ropeFreqs;
+    /** Phi-3 LongRoPE divisors for sessions longer than rope.scaling.original_context_length, and for the others; or null. */
+    public final float[] ropeFactorsLong, ropeFactorsShort;
     public final Layer[] layers;
 
     /** One transformer block. Optional tensors are null when absent. */
@@ -67,6 +69,9 @@ public final class Weights {
         positionEmbedding = c.arch().positionEmbedding() ? b.matrix("position_embd.weight", d, c.contextLength()) : null;
         output = f.tensor("output.weight") != null ? b.matrix("output.weight", d, c.vocabSize()) : tokenEmbedding;
         ropeFreqs = f.tensor("rope_freqs.weight") != null ? b.vector("rope_freqs.weight", c.ropeDimensions() / 2) : null;
+        // Phi-3 LongRoPE: two sets of per-pair divisors, chosen by the session's context length (llama.cpp's get_rope_factors)
+        ropeFactorsLong = f.tensor("rope_factors_long.weight") != null ? b.vector("rope_factors_long.weight", c.ropeDimensions() / 2) : null;
+        ropeFactorsShort = f.tensor("rope_factors_short.weight") != null ? b.vector("rope_factors_short.weight", c.ropeDimensions() / 2) : null;
         layers = new Layer[c.blockCount()];
         for (int i = 0; i < layers.length; i++) {
             String p = "blk." + i + ".";

@@ -90,8 +90,8 @@ public final class Rope {
                 theta *= thetaScale;
                 continue;
             }
-            cos[off + i] = (float) Math.cos(t);
-            sin[off + i] = (float) Math.sin(t);
+            cos[off + i] = (float) Math.cos(t) * mscale; // mscale is rope.scaling.attn_factor here (1: exact)
+            sin[off + i] = (float) Math.sin(t) * mscale;
             theta *= thetaScale;
         }
     }
