@@ -56,7 +56,12 @@ final class QuantizeCommand implements Callable<Integer> {
         o = o.withPure(pure).withAllowRequantize(allowRequantize);
         if (outputType != null) o = o.withOutputType(parse(outputType, "--output-type"));
         if (embdType != null) o = o.withEmbdType(parse(embdType, "--embd-type"));
-        new Quantizer(o, System.err).run(input, output);
+        if (TensorProgressBar.onTerminal()) { // a bar instead of llama-quantize's line per tensor
+            TensorProgressBar bar = new TensorProgressBar(System.err);
+            new Quantizer(o, bar.log()).tensorLog(null).listener(bar).run(input, output);
+        } else {
+            new Quantizer(o, System.err).run(input, output);
+        }
         return 0;
     }
 

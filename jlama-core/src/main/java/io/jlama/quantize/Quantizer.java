@@ -111,15 +111,23 @@ public final class Quantizer {
 
     private final Options options;
     private final PrintStream log;
+    private PrintStream tensorLog;
     private Listener listener = (i, n, s, t) -> { };
 
     public Quantizer(Options options, PrintStream log) {
         this.options = options;
         this.log = log;
+        this.tensorLog = log;
         if (options.type == null) throw new IllegalArgumentException("no quantization type given");
         for (GgmlType t : new GgmlType[] {options.outputType, options.embdType}) {
             if (t != null && !RowQuantizer.supports(t)) throw new IllegalArgumentException("quantizing to " + t + " is not supported");
         }
+    }
+
+    /** Where the line per tensor goes (llama-quantize's "[ i/ n] name - ..."); by default the log, null for nowhere. */
+    public Quantizer tensorLog(PrintStream out) {
+        this.tensorLog = out == null ? new PrintStream(java.io.OutputStream.nullOutputStream()) : out;
+        return this;
     }
 
     public Quantizer listener(Listener l) {
@@ -204,16 +212,16 @@ public final class Quantizer {
                     if (p.target != t.type()) counts[0]++;
                     w.addTensor(t.name(), p.target, t.ne(), ch -> {
                         listener.tensor(index, n, t, p.target);
-                        log.printf("[%4d/%4d] %-36s - %-28s type = %6s, ", index + 1, n, t.name(), shape(t.ne()), typeName(t.type()));
+                        tensorLog.printf("[%4d/%4d] %-36s - %-28s type = %6s, ", index + 1, n, t.name(), shape(t.ne()), typeName(t.type()));
                         if (p.target == t.type()) {
-                            log.printf("size = %8.3f MiB%n", t.byteSize() / 1048576.0);
+                            tensorLog.printf("size = %8.3f MiB%n", t.byteSize() / 1048576.0);
                             GgufWriter.TensorData.of(t.data()).writeTo(ch);
                         } else {
-                            log.printf("converting to %s .. ", typeName(p.target));
+                            tensorLog.printf("converting to %s .. ", typeName(p.target));
                             convert(in.path(), t, p.target, ch, pool);
-                            log.printf("size = %8.2f MiB -> %8.2f MiB%n", t.byteSize() / 1048576.0, newBytes / 1048576.0);
+                            tensorLog.printf("size = %8.2f MiB -> %8.2f MiB%n", t.byteSize() / 1048576.0, newBytes / 1048576.0);
                         }
-                        log.flush();
+                        tensorLog.flush();
                     });
                 }
                 // created like any new file (the umask's permissions), unlike Files.createTempFile's owner-only ones
