@@ -2,6 +2,7 @@ package io.jlama.ops;
 
 import io.jlama.tensor.VectorSupport;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -63,11 +64,38 @@ public final class VectorOps {
             for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
         }
 
+        /**
+         * e^x in lanes from plain IEEE lane operations, so that the result does not depend on whether C2 has compiled
+         * the code: the Vector API's own EXP is an intrinsic stub (up to 1 ulp off) once compiled but
+         * {@code Math.exp} per lane before, which made the first forward pass in a JVM differ in the last bits from
+         * later ones. x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, two-part ln2, fma), e^r by its degree-7 Taylor
+         * polynomial (truncation error < 7e-9 relative), times 2^n built in the exponent bits. x is clamped to
+         * [-87.3, 88.3], where 2^n stays a normal float: e^x there is within about 2 ulp of the true value; beyond it
+         * the result saturates near 1.2e-38 or 2.1e38, which is all SiLU needs.
+         */
+        static FloatVector exp(FloatVector x) {
+            x = x.max(-87.3f).min(88.3f);
+            // round(x log2 e) by the 1.5 * 2^23 trick: exact integer values for |v| < 2^22
+            FloatVector n = x.mul(1.44269504f).add(12582912f).sub(12582912f);
+            // ln2 = 0.693145751953125 (exact with 12 trailing zero bits, so n * it is exact) + 1.42860682e-6
+            FloatVector r = n.fma(FloatVector.broadcast(F, -0.693145751953125f), x);
+            r = n.fma(FloatVector.broadcast(F, -1.42860682e-6f), r);
+            FloatVector p = r.fma(1f / 5040f, 1f / 720f);
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 120f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 24f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 6f));
+            p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f));
+            IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            return p.mul(bits.reinterpretAsFloats());
+        }
+
         static void swiglu(float[] gate, float[] up, int off, int n) {
             int i = 0;
             for (int bound = F.loopBound(n); i < bound; i += F.length()) {
                 FloatVector g = FloatVector.fromArray(F, gate, off + i);
-                FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector silu = g.div(exp(g.neg()).add(1f));
                 silu.mul(FloatVector.fromArray(F, up, off + i)).intoArray(gate, off + i);
             }
             for (; i < n; i++) gate[off + i] = Activations.silu(gate[off + i]) * up[off + i];

@@ -13,6 +13,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Vector API routines of {@link VectorOps} against their scalar twins, on random data and awkward lengths. */
 class VectorOpsTwinTest {
 
+    /** The lane exp (plain lane operations, the same before and after JIT compilation) is within 1 ulp of Math.exp. */
+    @org.junit.jupiter.api.Test
+    void laneExpIsWithinAnUlp() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        Random r = new Random(7);
+        float[] x = new float[species.length()], y = new float[species.length()];
+        double worst = 0;
+        for (int k = 0; k < 20000; k++) {
+            for (int i = 0; i < x.length; i++) x[i] = (float) ((r.nextDouble() * 2 - 1) * (k % 3 == 0 ? 87 : k % 3 == 1 ? 10 : 0.5));
+            VectorOps.Simd.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < x.length; i++) {
+                double e = Math.exp(x[i]);
+                worst = Math.max(worst, Math.abs(y[i] - e) / Math.ulp((float) e));
+            }
+        }
+        assertTrue(worst <= 1.0, "max error " + worst + " ulp");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 8, 15, 16, 17, 31, 64, 100, 129, 1000})
     void vectorEqualsScalar(int n) {
