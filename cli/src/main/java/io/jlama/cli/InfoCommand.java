@@ -113,7 +113,10 @@ final class InfoCommand implements Callable<Integer> {
                     out.printf("feed-forward:  %d%n", c.feedForwardLength());
                     out.printf("context:       %d (trained)%n", c.contextLength());
                     if (c.arch().ropeStyle() == io.jlama.ops.Rope.Style.NONE) out.printf("positions:     learned (position_embd), no RoPE%n");
-                    else out.printf("rope:          %s, %d dims, base %s, scale %s%n", c.arch().ropeStyle(), c.ropeDimensions(), c.ropeFreqBase(), c.ropeFreqScale());
+                    else out.printf("rope:          %s, %d dims, base %s, scale %s%s%s%s%n", c.arch().ropeStyle(), c.ropeDimensions(), c.ropeFreqBase(), c.ropeFreqScale(),
+                            c.yarn() != null ? ", YaRN from " + c.yarn().origContext() + " positions" : "",
+                            f.tensor("rope_factors_long.weight") != null ? ", LongRoPE (long factors beyond " + c.ropeOrigContext() + " positions)" : "",
+                            c.ropeAttnFactor() != 1f ? ", attn_factor " + c.ropeAttnFactor() : "");
                     out.printf("norm:          %s, eps %s; feed-forward %s%n", c.arch().norm(), c.normEps(), c.arch().ffn());
                     if (c.slidingWindow() > 0) {
                         StringBuilder layers = new StringBuilder();
