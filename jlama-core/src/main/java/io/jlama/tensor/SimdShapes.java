@@ -105,6 +105,15 @@ final class SimdShapes {
         return holder[0];
     }
 
+    private static final ThreadLocal<float[][]> SCALES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's scratch array of at least n floats for unpacked block scales; grown, never shrunk. */
+    static float[] scalesBuffer(int n) {
+        float[][] holder = SCALES.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
     /** The low 4 bits of each byte (the first 16 elements of a 32-block of nibbles). */
     static ByteVector lowNibbles(ByteVector q) {
         return q.and((byte) 0x0F);
