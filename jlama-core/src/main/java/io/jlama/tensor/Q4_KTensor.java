@@ -4,6 +4,7 @@ import io.jlama.gguf.GgufTensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -112,7 +113,17 @@ public final class Q4_KTensor extends Tensor {
                 out[outOff + r] = dot1(t, r, x, xOff, xs);
                 r++;
             }
-            if (t.blockStep(r) != BLOCK_BYTES) { // interleaved pairs: walk both rows in one stream
+            if (t.blockStep(r) != BLOCK_BYTES && L == 16) { // interleaved pairs: walk both rows in one stream
+                int nb = t.cols / QK;
+                float[] scratch = SimdShapes.scalesBuffer(16 * nb + 32);
+                for (int k = 0; k < nb; k++) { // per block: 8 zeros, then the 8 sums of x (see dot2x16)
+                    for (int j = 0; j < 8; j++) {
+                        scratch[32 + 16 * k + j] = 0f;
+                        scratch[32 + 16 * k + 8 + j] = xs[8 * k + j];
+                    }
+                }
+                for (; r + 2 <= r1; r += 2) dot2x16(t, t.rowBase(r), x, xOff, scratch, out, outOff + r);
+            } else if (t.blockStep(r) != BLOCK_BYTES) {
                 for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, xs, out, outOff + r);
             }
             for (; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff, xs);
@@ -149,6 +160,58 @@ public final class Q4_KTensor extends Tensor {
                 }
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - cmin;
+        }
+
+        /**
+         * {@link #dot2} for 16 lanes, with the scales and mins unpacked in lanes rather than one by one: scalar float
+         * work (int-to-float conversions, products, broadcasts) runs on the same ports as the vector FMAs, and with
+         * 8 scales and 8 mins per row and block it was about as much work as the nibble products themselves. The
+         * 8 scale bytes and 8 min bytes (unpacked in two longs with integer ops) become one 16-lane vector; times d
+         * it gives the 8 sub-block scales (lanes 0-7), stored to {@code w[0..32)} to be broadcast from memory; times
+         * dmin and the per-block sums of x (in {@code w[32 + 16k + 8 ..)}, zeros in lanes 0-7) it accumulates the
+         * mins in lanes, reduced once at the end. The pair is interleaved: row 2's block follows row 1's.
+         */
+        private static void dot2x16(Q4_KTensor t, long b, float[] x, int xOff, float[] w, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.data;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, min0 = acc0, min1 = acc0;
+            for (int xi = xOff, k = 32, end = xOff + t.cols; xi < end; xi += QK, k += 16, b += 2 * BLOCK_BYTES) {
+                FloatVector xs = FloatVector.fromArray(F, w, k);
+                for (int r = 0; r < 2; r++) { // a loop, so that its body is parsed once
+                    long br = b + r * BLOCK_BYTES;
+                    int a = data.get(I32_LE, br + SCALES), m = data.get(I32_LE, br + SCALES + 4), e = data.get(I32_LE, br + SCALES + 8);
+                    long sc = (a & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) ((e & 0x0F0F0F0F) | ((a >>> 2) & 0x30303030)) << 32;
+                    long mn = (m & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) (((e >>> 4) & 0x0F0F0F0F) | ((m >>> 2) & 0x30303030)) << 32;
+                    FloatVector v = (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, sc).withLane(1, mn).reinterpretAsBytes()
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0).convert(VectorOperators.I2F, 0);
+                    v.mul(Float.float16ToFloat(data.get(I16_LE, br))).intoArray(w, 16 * r);
+                    FloatVector mins = v.mul(Float.float16ToFloat(data.get(I16_LE, br + DMIN))).mul(xs);
+                    if (r == 0) min0 = min0.add(mins);
+                    else min1 = min1.add(mins);
+                }
+                for (int g = 0; g < 4; g++) {
+                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00;
+                    for (int c = 0; c < 32; c += L) {
+                        int xg = xi + 64 * g + c;
+                        FloatVector xl = FloatVector.fromArray(F, x, xg), xh = FloatVector.fromArray(F, x, xg + 32);
+                        long q0 = b + QS + 32 * g + c;
+                        IntVector q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
+                        s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
+                        q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0 + BLOCK_BYTES, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
+                        s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
+                    }
+                    acc0 = s00.fma(FloatVector.broadcast(F, w[2 * g]), acc0);
+                    acc0 = s01.fma(FloatVector.broadcast(F, w[2 * g + 1]), acc0);
+                    acc1 = s10.fma(FloatVector.broadcast(F, w[16 + 2 * g]), acc1);
+                    acc1 = s11.fma(FloatVector.broadcast(F, w[16 + 2 * g + 1]), acc1);
+                }
+            }
+            out[o] = acc0.reduceLanes(VectorOperators.ADD) - min0.reduceLanes(VectorOperators.ADD);
+            out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) - min1.reduceLanes(VectorOperators.ADD);
         }
 
         /** Rows {@code row} and {@code row+1} (one stream when the pair is interleaved), sharing the loads of x. */

@@ -37,6 +37,12 @@ import java.nio.ByteOrder;
  * 12-byte scale getter (NodeCountInliningCutoff) and {@link #unsignedBytes} ("callee is too large"), and the real
  * calls left in the loop (which spill every vector register) cost 2-2.5x. Those kernels extract scales with inline
  * shifts and write the 4-lane byte read out inline; only the Vector API's own methods (force-inlined) are called.</li>
+ * <li>Per-block scalar float work is not free beside the vector work: int-to-float conversions, products and
+ * broadcasts run on the same ports as the FMAs. In the K-quant pair kernels (8 or 16 scales per row and block) it was
+ * about as many operations as the quant products themselves; unpacking the scale bytes as one vector, converting and
+ * multiplying by d in lanes, and storing them to a small float[] to broadcast from memory was measured 15-25% faster
+ * (Q4_K, Q6_K matvec, 16 lanes). Splitting that scalar work into a separate pre-pass over the row was 20% slower:
+ * it then no longer overlaps with the vector work.</li>
  * <li>Why types with the same block shape keep their own kernels (IQ4_NL and MXFP4, Q4_K and Q5_K ...): one shared
  * kernel with the grid, index offset and scale kind as fields (a per-block branch between f16 and E8M0 scales) was
  * measured 20-30% slower than the per-type copies, whose constants C2 folds.</li>
@@ -101,6 +107,15 @@ final class SimdShapes {
     /** The calling thread's scratch array of at least n floats, for {@link #blockSums}; grown, never shrunk. */
     static float[] sumsBuffer(int n) {
         float[][] holder = SUMS.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
+    private static final ThreadLocal<float[][]> SCALES = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's scratch array of at least n floats for unpacked block scales; grown, never shrunk. */
+    static float[] scalesBuffer(int n) {
+        float[][] holder = SCALES.get();
         if (holder[0].length < n) holder[0] = new float[n];
         return holder[0];
     }
