@@ -272,7 +272,8 @@ class CliTest {
         Result type = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q7_9");
         assertEquals(1, type.code());
         assertOneLine(type.err(), "Q7_9");
-        Result imatrix = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "Q2_K_S");
+        // Q2_K_S's Q2_K tensors need an importance matrix (256-wide rows, so no fallback hides them), as in llama.cpp
+        Result imatrix = run(null, "quantize", shared("reference/arch/qwen2/qwen2-f32.gguf").toString(), dir.resolve("x.gguf").toString(), "Q2_K_S");
         assertEquals(1, imatrix.code());
         assertOneLine(imatrix.err(), "importance matrix");
         Result requant = run(null, "quantize", out.toString(), dir.resolve("x.gguf").toString(), "Q8_0", "--pure");
