@@ -63,14 +63,17 @@ public final class Transformer {
         final Rope rope; // the model's RoPE, or its LongRoPE variant when this session is longer than the original context
         final float[] cosSwa, sinSwa; // angles of the sliding-window layers' RoPE, or null
         final float[][] scores; // per worker
-        // mixture of experts (null for dense models): router logits [batch][experts], one token's FFN input, the
-        // experts' gate/up outputs and down outputs at their stacked rows, one expert's hidden vector, the chosen
-        // experts and their weights
-        final float[] router, moeIn, gateExp, upExp, downExp, hidExp, expWeight;
-        final int[] expSel;
+        // mixture of experts (null for dense models). router: logits [batch][experts]. expSel, expWeight: each
+        // token's chosen experts and their weights [batch][k]. The batch's (token, choice) pairs are grouped by
+        // expert: expert e owns grouped rows [expStart[e], expStart[e+1]), tokens ascending, and expRow[t*k + j]
+        // is the grouped row of token t's j-th choice. expIn: the grouped FFN inputs [batch*k][d]; gateExp, upExp:
+        // gate/up outputs [batch*k][ffe] (gateExp then holds the hidden vectors); expOut: the down outputs
+        // [batch*k][d], sharing expIn's memory (the inputs are dead once gate/up ran).
+        final float[] router, expWeight, expIn, gateExp, upExp, expOut;
+        final int[] expSel, expRow, expStart, expFill;
         final float[][] kvRow; // per worker: one head's keys or values converted from an F16 cache
         private float[] logitsBatch; // only for callers that want the logits of every position
-        final MatmulTask matmul = new MatmulTask();
+        final MatmulTask matmul;
         final AttentionTask attention = new AttentionTask();
 
         State(int contextLength, int maxBatch, int workers, KvCache.Type kvType) {
@@ -96,18 +99,21 @@ public final class Transformer {
             sinSwa = ropeSwa != null ? new float[sin.length] : null;
             scores = new float[workers][contextLength];
             if (c.moe()) {
-                int ne = c.expertCount(), ffe = c.expertFeedForwardLength();
+                int ne = c.expertCount(), ffe = c.expertFeedForwardLength(), pairs = maxBatch * c.expertUsedCount();
                 router = new float[maxBatch * ne];
-                moeIn = new float[d];
-                gateExp = new float[ne * ffe];
-                upExp = new float[ne * ffe];
-                downExp = new float[ne * d];
-                hidExp = new float[ffe];
-                expWeight = new float[c.expertUsedCount()];
-                expSel = new int[c.expertUsedCount()];
+                expSel = new int[pairs];
+                expWeight = new float[pairs];
+                expRow = new int[pairs];
+                expStart = new int[ne + 1];
+                expFill = new int[ne];
+                expIn = expOut = new float[pairs * d];
+                gateExp = new float[pairs * ffe];
+                upExp = new float[pairs * ffe];
+                matmul = new MatmulTask(Math.max(3, 2 * ne)); // gate and up of every expert in one pass
             } else {
-                router = moeIn = gateExp = upExp = downExp = hidExp = expWeight = null;
-                expSel = null;
+                router = expWeight = expIn = gateExp = upExp = expOut = null;
+                expSel = expRow = expStart = expFill = null;
+                matmul = new MatmulTask(3);
             }
 
         }
@@ -283,76 +289,117 @@ public final class Transformer {
      * renormalised weights: p = softmax(router . x) over all experts, the k experts of largest p
      * (descending, the lower index first on ties), w_j = p_j / max(sum of the k chosen p, 2^-14), and
      * out = sum over j in order of w_j * down_j(silu(gate_j(x)) * up_j(x)), each product rounded before the sum.
-     * Each token runs its chosen experts' row ranges of the stacked expert tensors; the outputs land at the
-     * experts' absolute rows of full-height buffers, so no allocation per token.
+     *
+     * <p>As ggml_mul_mat_id: the tokens are routed first, then grouped by expert, and each expert multiplies all its
+     * tokens at once (a matrix-matrix product over its row range of the stacked expert tensors), so its weights are
+     * read once per batch instead of once per token. Each token's sum still runs over its experts in its own order.
      */
     private void moe(State s, WorkerPool pool, Weights.Layer l, int n) {
         final int d = c.embeddingLength(), ne = c.expertCount(), k = c.expertUsedCount(), ffe = c.expertFeedForwardLength();
         matmul(s, pool, l.ffnRouter, s.xb, n, s.router);
         if (l.bRouter != null) addBias(s.router, l.bRouter, n);
-        final boolean chosenSoftmax = c.arch().gatingSoftmaxChosen();
-        for (int t = 0; t < n; t++) {
-            int ro = t * ne;
-            if (!chosenSoftmax) Softmax.softmax(s.router, ro, ne);
-            // top-k, descending; ties keep the lower expert index first
-            for (int j = 0; j < k; j++) {
-                int best = -1;
-                for (int e = 0; e < ne; e++) {
-                    boolean taken = false;
-                    for (int i = 0; i < j; i++) taken |= s.expSel[i] == e;
-                    if (taken) continue;
-                    if (best < 0 || s.router[ro + e] > s.router[ro + best]) best = e;
-                }
-                s.expSel[j] = best;
-            }
-            if (chosenSoftmax) { // SOFTMAX_WEIGHT: softmax over the chosen experts' logits, no renormalisation
-                for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]];
-                Softmax.softmax(s.expWeight, 0, k);
-            } else {
-                double sum = 0;
-                for (int j = 0; j < k; j++) sum += s.router[ro + s.expSel[j]];
-                float den = Math.max((float) sum, 6.103515625e-5f);
-                for (int j = 0; j < k; j++) s.expWeight[j] = s.router[ro + s.expSel[j]] / den;
-            }
+        for (int t = 0; t < n; t++) route(s, t);
+        groupByExpert(s, n);
 
-            System.arraycopy(s.xb, t * d, s.moeIn, 0, d);
-            int xo = t * d;
-            for (int j = 0; j < k; j++) {
-                int e = s.expSel[j];
-                int h0 = e * ffe, h1 = h0 + ffe;
-                matmulRows(s, pool, s.moeIn, l.ffnGateExps, s.gateExp, l.ffnUpExps, s.upExp, h0, h1);
+        // gate and up of every expert over its grouped rows, in one pass of the pool
+        s.matmul.clear();
+        for (int e = 0; e < ne; e++) {
+            int g0 = s.expStart[e], m = s.expStart[e + 1] - g0;
+            if (m == 0) continue;
+            // the expert's rows [e*ffe, (e+1)*ffe) land at grouped rows [g0, g0+m) of the [pairs][ffe] buffers
+            s.matmul.add(l.ffnGateExps, s.expIn, g0 * d, m, s.gateExp, (g0 - e) * ffe, ffe, e * ffe, (e + 1) * ffe);
+            s.matmul.add(l.ffnUpExps, s.expIn, g0 * d, m, s.upExp, (g0 - e) * ffe, ffe, e * ffe, (e + 1) * ffe);
+        }
+        runMatmul(s, pool);
+        for (int e = 0; e < ne; e++) {
+            for (int g = s.expStart[e]; g < s.expStart[e + 1]; g++) {
+                int o = g * ffe;
                 if (l.bGateExps != null) { // gpt-oss: the experts' biases sit at the same stacked rows
-                    for (int i = h0; i < h1; i++) {
-                        s.gateExp[i] += l.bGateExps[i];
-                        s.upExp[i] += l.bUpExps[i];
+                    for (int i = 0; i < ffe; i++) {
+                        s.gateExp[o + i] += l.bGateExps[e * ffe + i];
+                        s.upExp[o + i] += l.bUpExps[e * ffe + i];
                     }
                 }
-                if (c.arch().ffn() == Architecture.FfnKind.SWIGLU_OAI) Activations.swigluOai(s.gateExp, s.upExp, h0, ffe);
-                else VectorOps.swiglu(s.gateExp, s.upExp, h0, ffe);
-                System.arraycopy(s.gateExp, h0, s.hidExp, 0, ffe);
-                matmulRows(s, pool, s.hidExp, l.ffnDownExps, s.downExp, null, null, e * d, e * d + d);
-                if (l.bDownExps != null) for (int i = e * d; i < e * d + d; i++) s.downExp[i] += l.bDownExps[i];
-                float we = s.expWeight[j];
-                int o = e * d;
+                // one call per row, as one token's expert: the kernels' vector/tail split stays the same
+                if (c.arch().ffn() == Architecture.FfnKind.SWIGLU_OAI) Activations.swigluOai(s.gateExp, s.upExp, o, ffe);
+                else VectorOps.swiglu(s.gateExp, s.upExp, o, ffe);
+            }
+        }
+
+        s.matmul.clear();
+        for (int e = 0; e < ne; e++) {
+            int g0 = s.expStart[e], m = s.expStart[e + 1] - g0;
+            if (m == 0) continue;
+            s.matmul.add(l.ffnDownExps, s.gateExp, g0 * ffe, m, s.expOut, (g0 - e) * d, d, e * d, (e + 1) * d);
+        }
+        runMatmul(s, pool);
+        if (l.bDownExps != null) {
+            for (int e = 0; e < ne; e++) {
+                for (int g = s.expStart[e]; g < s.expStart[e + 1]; g++) {
+                    for (int i = 0; i < d; i++) s.expOut[g * d + i] += l.bDownExps[e * d + i];
+                }
+            }
+        }
+
+        for (int t = 0; t < n; t++) {
+            int xo = t * d;
+            for (int j = 0; j < k; j++) {
+                float we = s.expWeight[t * k + j];
+                int o = s.expRow[t * k + j] * d;
                 if (j == 0) {
-                    for (int i = 0; i < d; i++) s.xb2[xo + i] = s.downExp[o + i] * we;
+                    for (int i = 0; i < d; i++) s.xb2[xo + i] = s.expOut[o + i] * we;
                 } else {
-                    for (int i = 0; i < d; i++) s.xb2[xo + i] += s.downExp[o + i] * we;
+                    for (int i = 0; i < d; i++) s.xb2[xo + i] += s.expOut[o + i] * we;
                 }
             }
         }
     }
 
-    /** One vector times rows [r0, r1) of one or two weights (outputs at the absolute rows), in parallel when large. */
-    private void matmulRows(State s, WorkerPool pool, float[] in, Tensor w0, float[] o0, Tensor w1, float[] o1, int r0, int r1) {
-        long macs = (long) (r1 - r0) * w0.cols() * (w1 != null ? 2 : 1);
-        if (macs < PARALLEL_MIN_MACS) {
-            w0.matmul(in, w0.cols(), 1, o0, w0.rows(), r0, r1);
-            if (w1 != null) w1.matmul(in, w1.cols(), 1, o1, w1.rows(), r0, r1);
-            return;
+    /** Token t's k experts into s.expSel[t*k ..] and their weights into s.expWeight[t*k ..], from its router logits. */
+    private void route(State s, int t) {
+        final int ne = c.expertCount(), k = c.expertUsedCount();
+        final int ro = t * ne, so = t * k;
+        final boolean chosenSoftmax = c.arch().gatingSoftmaxChosen();
+        if (!chosenSoftmax) Softmax.softmax(s.router, ro, ne);
+        // top-k, descending; ties keep the lower expert index first
+        for (int j = 0; j < k; j++) {
+            int best = -1;
+            for (int e = 0; e < ne; e++) {
+                boolean taken = false;
+                for (int i = 0; i < j; i++) taken |= s.expSel[so + i] == e;
+                if (taken) continue;
+                if (best < 0 || s.router[ro + e] > s.router[ro + best]) best = e;
+            }
+            s.expSel[so + j] = best;
         }
-        s.matmul.setRows(in, 1, pool.threads(), r0, r1, w0, o0, w1, o1);
-        pool.run(s.matmul);
+        if (chosenSoftmax) { // SOFTMAX_WEIGHT: softmax over the chosen experts' logits, no renormalisation
+            for (int j = 0; j < k; j++) s.expWeight[so + j] = s.router[ro + s.expSel[so + j]];
+            Softmax.softmax(s.expWeight, so, k);
+        } else {
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += s.router[ro + s.expSel[so + j]];
+            float den = Math.max((float) sum, 6.103515625e-5f);
+            for (int j = 0; j < k; j++) s.expWeight[so + j] = s.router[ro + s.expSel[so + j]] / den;
+        }
+    }
+
+    /**
+     * Counting sort of the n*k (token, choice) pairs by expert (s.expStart, s.expRow), gathering each pair's FFN
+     * input row from s.xb into its grouped row of s.expIn.
+     */
+    private void groupByExpert(State s, int n) {
+        final int d = c.embeddingLength(), ne = c.expertCount(), k = c.expertUsedCount();
+        java.util.Arrays.fill(s.expStart, 0);
+        for (int i = 0; i < n * k; i++) s.expStart[s.expSel[i] + 1]++;
+        for (int e = 0; e < ne; e++) s.expStart[e + 1] += s.expStart[e];
+        System.arraycopy(s.expStart, 0, s.expFill, 0, ne);
+        for (int t = 0; t < n; t++) {
+            for (int j = 0; j < k; j++) {
+                int g = s.expFill[s.expSel[t * k + j]]++;
+                s.expRow[t * k + j] = g;
+                System.arraycopy(s.xb, t * d, s.expIn, g * d, d);
+            }
+        }
     }
 
     /** Logits of batch rows [first, first+count) into out[outOff ..]. */
@@ -399,54 +446,81 @@ public final class Transformer {
 
     /** Up to three products sharing one input, run as one parallel task (nulls are skipped). */
     private void matmul(State s, WorkerPool pool, float[] in, int n, Tensor w0, float[] o0, Tensor w1, float[] o1, Tensor w2, float[] o2) {
-        long macs = (long) w0.rows() * w0.cols() * n;
-        if (w1 != null) macs += (long) w1.rows() * w1.cols() * n;
-        if (w2 != null) macs += (long) w2.rows() * w2.cols() * n;
-        if (macs < PARALLEL_MIN_MACS) {
-            w0.matmul(in, w0.cols(), n, o0, w0.rows(), 0, w0.rows());
-            if (w1 != null) w1.matmul(in, w1.cols(), n, o1, w1.rows(), 0, w1.rows());
-            if (w2 != null) w2.matmul(in, w2.cols(), n, o2, w2.rows(), 0, w2.rows());
+        s.matmul.clear();
+        s.matmul.add(w0, in, 0, n, o0, 0, w0.rows(), 0, w0.rows());
+        if (w1 != null) s.matmul.add(w1, in, 0, n, o1, 0, w1.rows(), 0, w1.rows());
+        if (w2 != null) s.matmul.add(w2, in, 0, n, o2, 0, w2.rows(), 0, w2.rows());
+        runMatmul(s, pool);
+    }
+
+    /** Runs the products added to s.matmul: on the calling thread when small, else on the pool. */
+    private void runMatmul(State s, WorkerPool pool) {
+        if (s.matmul.macs() < PARALLEL_MIN_MACS) {
+            s.matmul.runWhole();
             return;
         }
-        s.matmul.set(in, n, pool.threads(), w0, o0, w1, o1, w2, o2);
+        s.matmul.plan(pool.threads());
         pool.run(s.matmul);
     }
 
     /**
-     * out_j[t][r] = W_j[r] . in[t] for a batch and up to three weights sharing the input (Q/K/V, gate/up), in one
-     * pass of the pool: fewer barriers per layer. Rows are handed out in chunks from a shared counter, so a worker
-     * that streams its weights faster takes more chunks instead of waiting for the other at the end. Chunks are
-     * whole row tiles of one weight. Reused: allocation-free.
+     * A list of products run in one pass of the pool (fewer barriers per layer): product j is
+     * {@code out_j[outOff_j + t*outStride_j + r] = W_j[r] . in_j[inOff_j + t*cols_j ..]} for its n_j tokens and its
+     * rows [r0_j, r1_j): Q/K/V or gate/up sharing one input, or every expert's slice of the stacked expert tensors
+     * over that expert's tokens. Rows are handed out in chunks from a shared counter, so a worker that streams its
+     * weights faster takes more chunks instead of waiting for the other at the end. Chunks are whole row tiles of
+     * one product. Reused: allocation-free.
      */
     static final class MatmulTask implements WorkerPool.Task {
-        final Tensor[] ws = new Tensor[3];
-        final float[][] outs = new float[3][];
-        final int[] chunkRows = new int[3], firstChunk = new int[4], rowStart = new int[3], rowEnd = new int[3];
-        int count, n;
-        float[] in;
+        final Tensor[] ws;
+        final float[][] ins, outs;
+        final int[] inOff, ns, outOff, outStride, rowStart, rowEnd, chunkRows, firstChunk;
+        int count;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
-        void set(float[] in, int n, int workers, Tensor w0, float[] o0, Tensor w1, float[] o1, Tensor w2, float[] o2) {
-            this.in = in;
-            this.n = n;
-            count = 0;
-            add(w0, o0, 0, w0.rows());
-            if (w1 != null) add(w1, o1, 0, w1.rows());
-            if (w2 != null) add(w2, o2, 0, w2.rows());
-            plan(workers);
+        MatmulTask(int capacity) {
+            ws = new Tensor[capacity];
+            ins = new float[capacity][];
+            outs = new float[capacity][];
+            inOff = new int[capacity];
+            ns = new int[capacity];
+            outOff = new int[capacity];
+            outStride = new int[capacity];
+            rowStart = new int[capacity];
+            rowEnd = new int[capacity];
+            chunkRows = new int[capacity];
+            firstChunk = new int[capacity + 1];
         }
 
-        /** Rows [r0, r1) of one or two weights (an expert's slice of stacked expert tensors); outputs at absolute rows. */
-        void setRows(float[] in, int n, int workers, int r0, int r1, Tensor w0, float[] o0, Tensor w1, float[] o1) {
-            this.in = in;
-            this.n = n;
+        void clear() {
             count = 0;
-            add(w0, o0, r0, r1);
-            if (w1 != null) add(w1, o1, r0, r1);
-            plan(workers);
         }
 
-        private void plan(int workers) {
+        void add(Tensor w, float[] in, int inOff, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+            ws[count] = w;
+            ins[count] = in;
+            this.inOff[count] = inOff;
+            ns[count] = n;
+            outs[count] = out;
+            this.outOff[count] = outOff;
+            this.outStride[count] = outStride;
+            rowStart[count] = r0;
+            rowEnd[count] = r1;
+            count++;
+        }
+
+        long macs() {
+            long macs = 0;
+            for (int j = 0; j < count; j++) macs += (long) (rowEnd[j] - rowStart[j]) * ws[j].cols() * ns[j];
+            return macs;
+        }
+
+        /** Every product over its whole row range, on the calling thread. */
+        void runWhole() {
+            for (int j = 0; j < count; j++) multiply(j, rowStart[j], rowEnd[j]);
+        }
+
+        void plan(int workers) {
             long totalTiles = 0;
             for (int j = 0; j < count; j++) totalTiles += (rowEnd[j] - rowStart[j] + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
             int perChunk = (int) Math.max(4, totalTiles / (workers * 8L)); // ~8 chunks per worker
@@ -458,24 +532,19 @@ public final class Transformer {
             next.set(0);
         }
 
-        private void add(Tensor w, float[] o, int r0, int r1) {
-            ws[count] = w;
-            outs[count] = o;
-            rowStart[count] = r0;
-            rowEnd[count] = r1;
-            count++;
+        private void multiply(int j, int r0, int r1) {
+            Tensor wt = ws[j];
+            wt.matmul(ins[j], inOff[j], wt.cols(), ns[j], outs[j], outOff[j], outStride[j], r0, r1);
         }
 
         @Override
         public void run(int worker, int workers) {
             int chunks = firstChunk[count];
+            int j = 0;
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                int j = 0;
-                while (c >= firstChunk[j + 1]) j++;
-                Tensor wt = ws[j];
-                int rows = wt.rows();
+                while (c >= firstChunk[j + 1]) j++; // chunks are taken in increasing order
                 int r0 = rowStart[j] + (c - firstChunk[j]) * chunkRows[j], r1 = Math.min(rowEnd[j], r0 + chunkRows[j]);
-                wt.matmul(in, wt.cols(), n, outs[j], rows, r0, r1);
+                multiply(j, r0, r1);
             }
         }
     }

@@ -35,10 +35,10 @@ final class Gemm {
     }
 
     /**
-     * {@code out[t*outStride + r] = W[r] . x[t*xStride ..]} for {@code t < n}, {@code r0 <= r < r1}, with
-     * {@code x} holding float activations.
+     * {@code out[outOff + t*outStride + r] = W[r] . x[xOff + t*xStride ..]} for {@code t < n}, {@code r0 <= r < r1},
+     * with {@code x} holding float activations.
      */
-    static void matmul(Tensor w, float[] x, int xStride, int n, float[] out, int outStride, int r0, int r1) {
+    static void matmul(Tensor w, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
         int cols = w.cols;
         float[] panel = panel(cols);
         for (int r = r0; r < r1; r += MR) {
@@ -46,10 +46,10 @@ final class Gemm {
             for (int i = 0; i < mr; i++) w.dequantize(r + i, 0, cols, panel, i * cols);
             int t = 0;
             if (mr == MR) {
-                for (; t + NR <= n; t += NR) Simd.kernel4x4(panel, cols, x, xStride, t, out, outStride, r);
+                for (; t + NR <= n; t += NR) Simd.kernel4x4(panel, cols, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
             }
             for (; t < n; t++) {
-                for (int i = 0; i < mr; i++) out[t * outStride + r + i] = Simd.dot(panel, i * cols, x, t * xStride, cols);
+                for (int i = 0; i < mr; i++) out[outOff + t * outStride + r + i] = Simd.dot(panel, i * cols, x, xOff + t * xStride, cols);
             }
         }
     }
@@ -73,10 +73,14 @@ final class Gemm {
         private static final VectorSpecies<Float> F = SimdShapes.F;
         private static final int L = SimdShapes.L;
 
-        /** A 4 rows x 4 tokens tile over the whole row length: 16 accumulators, reduced once. */
-        static void kernel4x4(float[] p, int cols, float[] x, int xs, int t, float[] out, int os, int r) {
+        /**
+         * A 4 rows x 4 tokens tile over the whole row length: 16 accumulators, reduced once. The tokens start at
+         * {@code x[x0]}, {@code xs} apart; the first row's output of the first token is {@code out[o]}, {@code os}
+         * apart per token.
+         */
+        static void kernel4x4(float[] p, int cols, float[] x, int x0, int xs, float[] out, int o, int os) {
             int p0 = 0, p1 = cols, p2 = 2 * cols, p3 = 3 * cols;
-            int x0 = t * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+            int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
             FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -124,7 +128,6 @@ final class Gemm {
                 s20 += w2 * v0; s21 += w2 * v1; s22 += w2 * v2; s23 += w2 * v3;
                 s30 += w3 * v0; s31 += w3 * v1; s32 += w3 * v2; s33 += w3 * v3;
             }
-            int o = t * os + r;
             out[o] = s00; out[o + 1] = s10; out[o + 2] = s20; out[o + 3] = s30;
             o += os;
             out[o] = s01; out[o + 1] = s11; out[o + 2] = s21; out[o + 3] = s31;

@@ -163,18 +163,27 @@ public abstract class Tensor {
      * kernels. Callers split row ranges across threads, preferably in multiples of {@link #ROW_TILE}.
      */
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int r0, int r1) {
+        matmul(x, 0, xStride, n, out, 0, outStride, r0, r1);
+    }
+
+    /**
+     * {@code out[outOff + t*outStride + r] = row r . x[xOff + t*xStride ..]}: {@link #matmul(float[], int, int,
+     * float[], int, int, int)} on a slice of the arrays. {@code outOff} may be negative, so that a row range
+     * {@code [r0, r1)} (one expert's slice of a stacked expert tensor) lands compactly at {@code outOff + r0}.
+     */
+    public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
         if (n >= Gemm.MIN_TOKENS && VectorSupport.ENABLED) {
             // a batch: decode each weight panel once, then a register-blocked product over the tokens
-            Gemm.matmul(this, x, xStride, n, out, outStride, r0, r1);
+            Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
             return;
         }
         if (VectorSupport.ENABLED) {
-            for (int t = 0; t < n; t++) matvecVector(x, t * xStride, out, t * outStride, r0, r1);
+            for (int t = 0; t < n; t++) matvecVector(x, xOff + t * xStride, out, outOff + t * outStride, r0, r1);
             return;
         }
         for (int r = r0; r < r1; r++) {
             for (int t = 0; t < n; t++) {
-                out[t * outStride + r] = dot(r, x, t * xStride);
+                out[outOff + t * outStride + r] = dot(r, x, xOff + t * xStride);
             }
         }
     }

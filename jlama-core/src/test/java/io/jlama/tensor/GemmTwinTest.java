@@ -62,4 +62,31 @@ class GemmTwinTest {
             }
         }
     }
+
+    /**
+     * The slice form (input offset, negative output offset: an expert's rows [r0, r1) written compactly) gives the
+     * very values of the plain call, on the per-row path (2 tokens) and the GEMM path (5, 7, 9 tokens).
+     */
+    @ParameterizedTest(name = "{0} cols={1} n={2}")
+    @MethodSource("cases")
+    void sliceEqualsPlainCall(GgmlType type, int cols, int n) {
+        int rows = 11, r0 = 1, r1 = 10, m = n == 4 ? 2 : n, xOff = 5;
+        Random rnd = new Random(31L * type.id + cols);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
+            VectorScalarTwinTest.fillRandom(seg, type, rows, cols, rnd);
+            Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
+            float[] x = new float[xOff + m * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] plain = new float[m * rows], slice = new float[3 + m * (r1 - r0)];
+            t.matmul(Arrays.copyOfRange(x, xOff, x.length), cols, m, plain, rows, r0, r1);
+            t.matmul(x, xOff, cols, m, slice, 3 - r0, r1 - r0, r0, r1);
+            for (int tok = 0; tok < m; tok++) {
+                for (int r = r0; r < r1; r++) {
+                    float p = plain[tok * rows + r], q = slice[3 + tok * (r1 - r0) + r - r0];
+                    assertTrue(Float.compare(p, q) == 0, type + " token " + tok + " row " + r + ": " + p + " vs " + q);
+                }
+            }
+        }
+    }
 }
