@@ -102,7 +102,8 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
             default -> {
                 float[] exact = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "-dequant-f32." + seq + ".logits.f32"));
                 float d = ReferenceModels.maxAbsDiff(ours, exact);
-                System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g%n", model, variant, seq, d);
+                System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g, top-1 agree %d/%d%n", model, variant, seq, d,
+                        top1Agree(ours, exact, vocab), exact.length / vocab);
                 assertTrue(d <= (gelu(model) ? GELU_BOUND_DEQUANT : 1e-4f), "max |jlama - llama.cpp on dequantized weights| = " + d);
                 if (moe(model)) {
                     assertMoeQuantizedClose(model, variant, seq, ours, llama, exact, vocab);
