@@ -10,12 +10,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of worker threads that run one {@link Task} at a time, split by worker index; the calling thread is
- * worker 0. Workers spin briefly between tasks (a forward pass issues many small tasks back to back) and then park.
- * Submitting allocates nothing. Tasks from several callers are serialised.
+ * A fixed set of worker threads that run one {@link Task} at a time; the calling thread is worker 0. Workers spin
+ * briefly between tasks (a forward pass issues many small tasks back to back) and then park. Submitting allocates
+ * nothing. Tasks from several callers are serialised.
+ *
+ * <p>Workers join a task only while it is open: the caller closes it as soon as its own run returns, and waits just
+ * for the workers that joined. A worker the operating system has not scheduled in time (a loaded machine, more
+ * threads than free cores) so never holds the caller up at the barrier; the caller has done its share by then.
+ * Tasks must therefore take their work from a shared counter, so that any participant can do any part.
  */
 public final class WorkerPool implements AutoCloseable {
-    /** A unit of parallel work: worker {@code w} of {@code n} does its share. */
+    /**
+     * A unit of parallel work. Every participant calls it with its own index {@code worker < workers} (for per-worker
+     * scratch buffers) and takes items from a shared counter until none are left; workers that come too late do not
+     * call it at all.
+     */
     @FunctionalInterface
     public interface Task {
         void run(int worker, int workers);
@@ -27,7 +36,10 @@ public final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private volatile Task current;
     private volatile long generation;
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Workers that joined the open task, or -1 once the caller has closed it. */
+    private final AtomicInteger joined = new AtomicInteger(-1);
+    /** Joined workers that have finished the task. */
+    private final AtomicInteger finished = new AtomicInteger();
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -57,7 +69,8 @@ public final class WorkerPool implements AutoCloseable {
         }
         failure = null;
         current = task;
-        pending.set(threads - 1);
+        finished.set(0);
+        joined.set(0); // open: from here workers may join (this write publishes current and the reset counters)
         generation++;
         for (Thread t : workers) LockSupport.unpark(t);
         Throwable mine = null;
@@ -66,8 +79,9 @@ public final class WorkerPool implements AutoCloseable {
         } catch (Throwable e) {
             mine = e;
         }
+        int participants = joined.getAndSet(-1); // closed: later workers skip this task
         int spins = 0;
-        while (pending.get() > 0) {
+        while (finished.get() < participants) {
             if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
             else Thread.yield();
         }
@@ -88,25 +102,20 @@ public final class WorkerPool implements AutoCloseable {
             }
             if (closed) return;
             seen = generation;
+            int j;
+            do {
+                j = joined.get();
+            } while (j >= 0 && !joined.compareAndSet(j, j + 1));
+            if (j < 0) continue; // the caller finished without us
             Task t = current;
             try {
                 if (t != null) t.run(index, threads);
             } catch (Throwable e) {
                 failure = e;
             } finally {
-                pending.decrementAndGet();
+                finished.incrementAndGet();
             }
         }
-    }
-
-    /** Start of worker w's share of n items split evenly over the workers. */
-    public static int start(int w, int workers, int n) {
-        return (int) ((long) n * w / workers);
-    }
-
-    /** End (exclusive) of worker w's share. */
-    public static int end(int w, int workers, int n) {
-        return (int) ((long) n * (w + 1) / workers);
     }
 
     @Override
