@@ -126,26 +126,47 @@ public final class Q6_KTensor extends Tensor {
                 for (int q = 0; q < 4; q++) { // quarter q: half q/2, lanes l in [16*(q&1), +16)
                     int h = q >> 1, p = 16 * (q & 1);
                     FloatVector s1 = FloatVector.zero(F), s2 = s1, s3 = s1, s4 = s1;
-                    for (int c = p; c < p + 16; c += L) {
-                        long lo = b + 64 * h + c, hi = b + QH + 32 * h + c;
-                        IntVector a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
-                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
-                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                        IntVector a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
-                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
-                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                        IntVector u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
-                                : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
-                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                        int xc = xi + 128 * h + c;
-                        IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
-                        s1 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc), s1);
-                        v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
-                        s2 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 32), s2);
-                        v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
-                        s3 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 64), s3);
-                        v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
-                        s4 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 96), s4);
+                    if (L == 8) { // 16 bytes of ql, ql+32 and qh, each in two parts: fewer loads and bounds checks (see dot2x8)
+                        long lo = b + 64 * h + p, hi = b + QH + 32 * h + p;
+                        ByteVector ab = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, lo, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector a2b = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, lo + 32, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector ub = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, hi, ByteOrder.LITTLE_ENDIAN);
+                        for (int part = 0; part < 2; part++) { // unrolled by C2 (constant trip count 2); the part is a literal below
+                            IntVector a = (IntVector) (part == 0 ? ab.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0) : ab.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1));
+                            IntVector a2 = (IntVector) (part == 0 ? a2b.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0) : a2b.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1));
+                            IntVector u = (IntVector) (part == 0 ? ub.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0) : ub.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1));
+                            int xc = xi + 128 * h + p + 8 * part;
+                            IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                            s1 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc), s1);
+                            v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                            s2 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 32), s2);
+                            v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                            s3 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 64), s3);
+                            v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                            s4 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 96), s4);
+                        }
+                    } else {
+                        for (int c = p; c < p + 16; c += L) {
+                            long lo = b + 64 * h + c, hi = b + QH + 32 * h + c;
+                            IntVector a = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                    : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo, ByteOrder.LITTLE_ENDIAN)
+                                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                            IntVector a2 = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, lo + 32)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                    : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, lo + 32, ByteOrder.LITTLE_ENDIAN)
+                                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                            IntVector u = L == 4 ? IntVector.broadcast(SimdShapes.I, data.get(I32_LE, hi)).lanewise(VectorOperators.LSHR, IntVector.fromArray(SimdShapes.I, SimdShapes.BYTE_SHIFT, 0)).and(0xFF)
+                                    : (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, hi, ByteOrder.LITTLE_ENDIAN)
+                                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                            int xc = xi + 128 * h + c;
+                            IntVector v = a.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                            s1 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc), s1);
+                            v = a2.and(0x0F).or(u.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                            s2 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 32), s2);
+                            v = a.lanewise(VectorOperators.LSHR, 4).or(u.and(0x30)).sub(32);
+                            s3 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 64), s3);
+                            v = a2.lanewise(VectorOperators.LSHR, 4).or(u.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                            s4 = ((FloatVector) v.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xc + 96), s4);
+                        }
                     }
                     long sc = b + SCALES + 8 * h + (q & 1);
                     acc0 = s1.fma(FloatVector.broadcast(F, d * data.get(I8, sc)), acc0);
