@@ -63,7 +63,7 @@ public final class Q8_0Tensor extends Tensor {
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (SimdShapes.L == 16) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        if (SimdShapes.L >= 8) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
         else super.matvecVector(x, xOff, out, outOff, r0, r1);
     }
 
@@ -105,7 +105,7 @@ public final class Q8_0Tensor extends Tensor {
             }
         }
     
-        /** Matrix-vector product for 16 float lanes: rows of an interleaved pair are walked together in one stream. */
+        /** Matrix-vector product for 8 or 16 float lanes: rows of an interleaved pair are walked together in one stream. */
         static void matvec(Q8_0Tensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
             int r = r0;
             if ((r & 1) == 1 && r < r1) {
@@ -125,15 +125,29 @@ public final class Q8_0Tensor extends Tensor {
             long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1);
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             for (int xi = xOff, end = xOff + t.cols; xi < end; xi += QK, b0 += step, b1 += step) {
-                FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + 16);
-                ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS, ByteOrder.LITTLE_ENDIAN);
-                FloatVector s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
-                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 16, ByteOrder.LITTLE_ENDIAN);
-                s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s0);
-                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS, ByteOrder.LITTLE_ENDIAN);
-                FloatVector s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
-                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 16, ByteOrder.LITTLE_ENDIAN);
-                s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s1);
+                FloatVector s0, s1;
+                if (L == 16) {
+                    FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + 16);
+                    ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS, ByteOrder.LITTLE_ENDIAN);
+                    s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                    q = ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                    s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s0);
+                    q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS, ByteOrder.LITTLE_ENDIAN);
+                    s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                    q = ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                    s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s1);
+                } else { // 8 lanes: four loads per row written out (a 4-step loop is not unrolled; see Q4_KTensor.Simd.dot2x8)
+                    FloatVector x0 = FloatVector.fromArray(F, x, xi), x1 = FloatVector.fromArray(F, x, xi + 8);
+                    FloatVector x2 = FloatVector.fromArray(F, x, xi + 16), x3 = FloatVector.fromArray(F, x, xi + 24);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s0);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s0);
+                    s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s0);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s1);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s1);
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s1);
+                }
                 acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b0))), acc0);
                 acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b1))), acc1);
             }
