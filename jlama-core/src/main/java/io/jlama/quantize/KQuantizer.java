@@ -245,15 +245,8 @@ final class KQuantizer {
      * group) to {@code L[lo..]} and returns the scale.
      */
     private static float makeQ3(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0f, amax = 0f;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = RowQuantizer.signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
@@ -459,15 +452,8 @@ final class KQuantizer {
      * {@code (nmax ± 0.1k)/nmax}, keeping the best. Writes levels + nmax (0 for an all-zero group) and returns the scale.
      */
     private static float makeQx(int n, int nmax, float[] x, int xo, int[] L, int lo, float[] wt, float[] wx) {
-        float max = 0f, amax = 0f;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = RowQuantizer.signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }

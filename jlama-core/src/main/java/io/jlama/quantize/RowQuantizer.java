@@ -107,10 +107,10 @@ public final class RowQuantizer {
         for (int j = 0; j < 32; j++) y[p + 2 + j] = (byte) (int) roundf(x[o + j] * id);
     }
 
-    /** The signed value of the first element with the largest magnitude (0 for an all-zero block). */
-    private static float signedMax(float[] x, int o) {
+    /** The signed value of the first of {@code n} elements with the largest magnitude (0 when all are zero). */
+    static float signedMax(float[] x, int o, int n) {
         float amax = 0f, max = 0f;
-        for (int j = 0; j < 32; j++) {
+        for (int j = 0; j < n; j++) {
             float v = x[o + j];
             if (amax < Math.abs(v)) {
                 amax = Math.abs(v);
@@ -121,7 +121,7 @@ public final class RowQuantizer {
     }
 
     private static void q4_0(float[] x, int o, byte[] y, int p) {
-        float d = signedMax(x, o) / -8f;
+        float d = signedMax(x, o, 32) / -8f;
         float id = d != 0f ? 1f / d : 0f;
         putI16(y, p, Float.floatToFloat16(d));
         for (int j = 0; j < 16; j++) {
@@ -150,7 +150,7 @@ public final class RowQuantizer {
     }
 
     private static void q5_0(float[] x, int o, byte[] y, int p) {
-        float d = signedMax(x, o) / -16f;
+        float d = signedMax(x, o, 32) / -16f;
         float id = d != 0f ? 1f / d : 0f;
         putI16(y, p, Float.floatToFloat16(d));
         int qh = 0;
