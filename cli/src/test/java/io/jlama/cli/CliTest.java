@@ -276,6 +276,12 @@ class CliTest {
         Result imatrix = run(null, "quantize", shared("reference/arch/qwen2/qwen2-f32.gguf").toString(), dir.resolve("x.gguf").toString(), "Q2_K_S");
         assertEquals(1, imatrix.code());
         assertOneLine(imatrix.err(), "importance matrix");
+        Result iq2 = run(null, "quantize", model.toString(), dir.resolve("x.gguf").toString(), "IQ2_XS");
+        assertEquals(1, iq2.code());
+        assertOneLine(iq2.err(), "importance matrix");
+        Result noDir = run(null, "quantize", model.toString(), dir.resolve("missing/x.gguf").toString(), "Q8_0");
+        assertEquals(1, noDir.code());
+        assertOneLine(noDir.err(), "output folder not found");
         Result requant = run(null, "quantize", out.toString(), dir.resolve("x.gguf").toString(), "Q8_0", "--pure");
         assertEquals(1, requant.code());
         assertOneLine(requant.err(), "--allow-requantize");
