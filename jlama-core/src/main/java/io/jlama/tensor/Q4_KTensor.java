@@ -176,14 +176,6 @@ public final class Q4_KTensor extends Tensor {
          * it gives the 8 sub-block scales (lanes 0-7), stored to {@code w[0..32)} to be broadcast from memory; times
          * dmin and the per-block sums of x (in {@code w[32 + 16k + 8 ..)}, zeros in lanes 0-7) it accumulates the
          * mins in lanes, reduced once at the end. The pair is interleaved: row 2's block follows row 1's.
-         *
-         * <p>The 4 groups of a block are written out, each reading its 32 nibble bytes per row as one 256-bit load
-         * converted in two parts (literal part numbers). As a loop over the groups (with 16-byte loads: 2 steps of
-         * an inner loop, or written out) C2 split it into pre/main/post loops whose range-check setup was redone on
-         * every block: 6.8-7.1 GB/s against 8.5 written out (JMH matvec 8192x2048, one thread, Zen 4). The same loop
-         * with the 256-bit loads was no faster (7.2); written out with 16-byte loads, the method outgrew C2's node
-         * budget and lost its intrinsics (100x slower); with two 512-bit loads per row and 4 parts, each part above
-         * 0 cost a byte permute and blend (7.3).
          */
         private static void dot2x16(Q4_KTensor t, long b, float[] x, int xOff, float[] w, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
@@ -203,98 +195,25 @@ public final class Q4_KTensor extends Tensor {
                     if (r == 0) min0 = min0.add(mins);
                     else min1 = min1.add(mins);
                 }
-                // the groups written out, not a loop: see above
-                { // group 0
-                    ByteVector n0 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + QS + 0, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector n1 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + BLOCK_BYTES + QS + 0, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + 32);
-                    IntVector q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    xl = FloatVector.fromArray(F, x, xi + 16);
-                    xh = FloatVector.fromArray(F, x, xi + 48);
-                    q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
-                    s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
-                    s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
-                    acc0 = s00.fma(FloatVector.broadcast(F, w[0]), acc0);
-                    acc0 = s01.fma(FloatVector.broadcast(F, w[1]), acc0);
-                    acc1 = s10.fma(FloatVector.broadcast(F, w[16]), acc1);
-                    acc1 = s11.fma(FloatVector.broadcast(F, w[17]), acc1);
-                }
-                { // group 1
-                    ByteVector n0 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + QS + 32, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector n1 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + BLOCK_BYTES + QS + 32, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector xl = FloatVector.fromArray(F, x, xi + 64), xh = FloatVector.fromArray(F, x, xi + 96);
-                    IntVector q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    xl = FloatVector.fromArray(F, x, xi + 80);
-                    xh = FloatVector.fromArray(F, x, xi + 112);
-                    q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
-                    s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
-                    s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
-                    acc0 = s00.fma(FloatVector.broadcast(F, w[2]), acc0);
-                    acc0 = s01.fma(FloatVector.broadcast(F, w[3]), acc0);
-                    acc1 = s10.fma(FloatVector.broadcast(F, w[18]), acc1);
-                    acc1 = s11.fma(FloatVector.broadcast(F, w[19]), acc1);
-                }
-                { // group 2
-                    ByteVector n0 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + QS + 64, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector n1 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + BLOCK_BYTES + QS + 64, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector xl = FloatVector.fromArray(F, x, xi + 128), xh = FloatVector.fromArray(F, x, xi + 160);
-                    IntVector q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    xl = FloatVector.fromArray(F, x, xi + 144);
-                    xh = FloatVector.fromArray(F, x, xi + 176);
-                    q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
-                    s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
-                    s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
-                    acc0 = s00.fma(FloatVector.broadcast(F, w[4]), acc0);
-                    acc0 = s01.fma(FloatVector.broadcast(F, w[5]), acc0);
-                    acc1 = s10.fma(FloatVector.broadcast(F, w[20]), acc1);
-                    acc1 = s11.fma(FloatVector.broadcast(F, w[21]), acc1);
-                }
-                { // group 3
-                    ByteVector n0 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + QS + 96, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector n1 = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, b + BLOCK_BYTES + QS + 96, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector xl = FloatVector.fromArray(F, x, xi + 192), xh = FloatVector.fromArray(F, x, xi + 224);
-                    IntVector q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    FloatVector s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    FloatVector s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
-                    xl = FloatVector.fromArray(F, x, xi + 208);
-                    xh = FloatVector.fromArray(F, x, xi + 240);
-                    q = (IntVector) n0.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
-                    s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
-                    q = (IntVector) n1.convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 1);
-                    s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
-                    s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
-                    acc0 = s00.fma(FloatVector.broadcast(F, w[6]), acc0);
-                    acc0 = s01.fma(FloatVector.broadcast(F, w[7]), acc0);
-                    acc1 = s10.fma(FloatVector.broadcast(F, w[22]), acc1);
-                    acc1 = s11.fma(FloatVector.broadcast(F, w[23]), acc1);
+                for (int g = 0; g < 4; g++) {
+                    FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00;
+                    for (int c = 0; c < 32; c += L) {
+                        int xg = xi + 64 * g + c;
+                        FloatVector xl = FloatVector.fromArray(F, x, xg), xh = FloatVector.fromArray(F, x, xg + 32);
+                        long q0 = b + QS + 32 * g + c;
+                        IntVector q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        s00 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s00);
+                        s01 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s01);
+                        q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, q0 + BLOCK_BYTES, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
+                        s10 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s10);
+                        s11 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s11);
+                    }
+                    acc0 = s00.fma(FloatVector.broadcast(F, w[2 * g]), acc0);
+                    acc0 = s01.fma(FloatVector.broadcast(F, w[2 * g + 1]), acc0);
+                    acc1 = s10.fma(FloatVector.broadcast(F, w[16 + 2 * g]), acc1);
+                    acc1 = s11.fma(FloatVector.broadcast(F, w[16 + 2 * g + 1]), acc1);
                 }
             }
             out[o] = acc0.reduceLanes(VectorOperators.ADD) - min0.reduceLanes(VectorOperators.ADD);

@@ -52,6 +52,13 @@ import java.nio.ByteOrder;
  * <li>Why types with the same block shape keep their own kernels (IQ4_NL and MXFP4, Q4_K and Q5_K ...): one shared
  * kernel with the grid, index offset and scale kind as fields (a per-block branch between f16 and E8M0 scales) was
  * measured 20-30% slower than the per-type copies, whose constants C2 folds.</li>
+ * <li>One vector width per run: with 16 lanes preferred, running one kernel on 256-bit vectors (Q6_K's 8-lane pair
+ * kernel, faster on its own in JMH) made whole decodes bimodal: in some JVM runs C2 compiled the big Q4_K and Q6_K
+ * kernels with Vector API calls left as real calls ("no static binding", "callee is too large" for VectorSupport.load)
+ * and their vectors boxed (gigabytes allocated per second), and Q4_K_M decoding fell from 18 to 6-8 tok/s; with each
+ * width's own kernels it stays at 16-19 tok/s in every run (measured over 4-8 runs each). So 8-lane kernels run
+ * only when 8 lanes are preferred, and a kernel grown past ~2 KB of bytecode (Q4_K's pair kernel with its groups
+ * written out) was reverted for the same reason.</li>
  * </ul>
  */
 final class SimdShapes {
