@@ -104,13 +104,12 @@ public record ModelConfig(
             if (f.has(a.key("rope.scaling.yarn_log_multiplier")) && f.getDouble(a.key("rope.scaling.yarn_log_multiplier")) != 0) {
                 throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.scaling.yarn_log_multiplier") + "' is not supported yet");
             }
-            int origCtx = f.getInt(a.key("rope.scaling.original_context_length"), 1, Integer.MAX_VALUE, nCtx);
             float betaFast = (float) f.getDouble(a.key("rope.scaling.yarn_beta_fast"), 32.0);
             float betaSlow = (float) f.getDouble(a.key("rope.scaling.yarn_beta_slow"), 1.0);
             float factor = 1.0f / scale;
             float mscale = factor <= 1.0f ? 1.0f : 0.1f * 1.0f * (float) Math.log(factor) + 1.0f;
             float attnFactor = mscale * (1.0f / (1.0f + 0.1f * (float) Math.log(factor))) * ropeAttnFactor;
-            yarn = new Yarn(origCtx, betaFast, betaSlow, 1.0f, attnFactor);
+            yarn = new Yarn(ropeOrigContext, betaFast, betaSlow, 1.0f, attnFactor);
         }
         if (!(base > 0) || !Float.isFinite(base)) throw new ModelFormatException(f.path(), "metadata key '" + a.key("rope.freq_base") + "': " + base + " is not a positive number");
         int nVocab;

@@ -3,6 +3,8 @@ package io.jlama.quantize;
 import io.jlama.gguf.GgufArray;
 import io.jlama.gguf.GgufFile;
 import io.jlama.gguf.GgufTensor;
+import io.jlama.gguf.GgufFile.GgufValue;
+import io.jlama.gguf.GgufValueType;
 import io.jlama.tensor.GgmlType;
 
 import java.util.List;
@@ -57,19 +59,17 @@ final class QuantMix {
 
     /** An integer key, or the first element of an integer-array key (per-layer values), or the default. */
     private static long first(GgufFile in, String key, long dflt) {
-        if (!in.has(key)) return dflt;
-        try {
-            return in.getLong(key);
-        } catch (RuntimeException notAScalar) {
-            GgufArray a = in.getArray(key);
-            if (a.length() == 0) return dflt;
-            Object v = a.values();
-            if (v instanceof int[] ia) return ia[0];
-            if (v instanceof long[] la) return la[0];
-            if (v instanceof short[] sa) return sa[0];
-            if (v instanceof byte[] ba) return ba[0];
-            return dflt;
-        }
+        GgufValue v = in.metadata().get(key);
+        if (v == null) return dflt;
+        if (v.type() != GgufValueType.ARRAY) return in.getLong(key);
+        GgufArray a = (GgufArray) v.value();
+        return switch (a.values()) {
+            case int[] ia when ia.length > 0 -> ia[0];
+            case long[] la when la.length > 0 -> la[0];
+            case short[] sa when sa.length > 0 -> sa[0];
+            case byte[] ba when ba.length > 0 -> ba[0];
+            default -> dflt;
+        };
     }
 
     static Category category(String name) {
