@@ -48,15 +48,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.isSameFile(input, output)) throw new IllegalArgumentException("the output would overwrite the input: " + output);
         Path parent = output.toAbsolutePath().getParent();
         if (parent == null || !Files.isDirectory(parent)) throw new IllegalArgumentException("output folder not found: " + parent);
-        QuantType q = QuantType.byName(type);
-        if (q == null) {
-            String t = type.trim().toUpperCase(java.util.Locale.ROOT);
-            if (t.matches("IQ1_[SM]|IQ2_(XXS|XS|S|M)|IQ3_XXS")) {
-                throw new IllegalArgumentException("TYPE " + t + " needs an importance matrix, which jlama quantize does not take (supported: " + QuantType.names() + ")");
-            }
-            if (t.matches("IQ3_(XS|S|M)")) throw new IllegalArgumentException("TYPE " + t + " is not implemented yet (supported: " + QuantType.names() + ")");
-            throw new IllegalArgumentException("TYPE: unknown type '" + type + "' (supported: " + QuantType.names() + ")");
-        }
+        QuantType q = QuantType.parse(type);
         Quantizer.Options o = Quantizer.Options.of(q);
         if (threads != null) {
             if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, not " + threads);

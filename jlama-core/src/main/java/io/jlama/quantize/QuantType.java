@@ -73,6 +73,21 @@ public enum QuantType {
         return t == null ? null : of(t);
     }
 
+    /**
+     * {@link #byName}, or an IllegalArgumentException saying why not: llama-quantize's importance-matrix types
+     * (IQ1/IQ2, IQ3_XXS), the IQ3 types not implemented, or an unknown name; each message lists the supported names.
+     */
+    public static QuantType parse(String name) {
+        QuantType q = byName(name);
+        if (q != null) return q;
+        String t = name.trim().toUpperCase(Locale.ROOT);
+        if (t.matches("IQ1_[SM]|IQ2_(XXS|XS|S|M)|IQ3_XXS")) {
+            throw new IllegalArgumentException("TYPE " + t + " needs an importance matrix, which jlama quantize does not take (supported: " + names() + ")");
+        }
+        if (t.matches("IQ3_(XS|S|M)")) throw new IllegalArgumentException("TYPE " + t + " is not implemented yet (supported: " + names() + ")");
+        throw new IllegalArgumentException("TYPE: unknown type '" + name + "' (supported: " + names() + ")");
+    }
+
     /** The names {@link #byName} accepts, for messages. */
     public static String names() {
         StringJoiner j = new StringJoiner(", ");
