@@ -338,15 +338,7 @@ final class PreTokenizer {
             }
             int spaces = 0;
             while ((t.flags(pos + spaces, from, to) & WS) != 0) spaces++;
-            if (spaces > 1 && pos + spaces < to) { // \s+(?!\S): leave the last space to the next word
-                w.end(pos += spaces - 1);
-                continue;
-            }
-            if (spaces > 0) {
-                w.end(pos += spaces);
-                continue;
-            }
-            w.end(++pos);
+            pos = endSpacesOrChar(w, pos, spaces, to);
         }
     }
 
@@ -421,15 +413,7 @@ final class PreTokenizer {
                 w.end(pos = lastNewline);
                 continue;
             }
-            if (spaces > 1 && pos + spaces < to) { // \s+(?!\S)
-                w.end(pos += spaces - 1);
-                continue;
-            }
-            if (spaces > 0) {
-                w.end(pos += spaces);
-                continue;
-            }
-            w.end(++pos);
+            pos = endSpacesOrChar(w, pos, spaces, to);
         }
     }
 
@@ -813,5 +797,18 @@ final class PreTokenizer {
     @Override
     public String toString() {
         return "PreTokenizer[" + type + "]";
+    }
+
+    /**
+     * The last alternatives of the GPT-2 and llama-3 style patterns, shared by their splitters: {@code \s+(?!\S)} (a run of
+     * spaces before a word leaves its last space to the word), then {@code \s+}, then any single character. Ends the
+     * piece and returns the new position.
+     */
+    private static int endSpacesOrChar(Words w, int pos, int spaces, int to) {
+        if (spaces > 1 && pos + spaces < to) pos += spaces - 1;
+        else if (spaces > 0) pos += spaces;
+        else pos++;
+        w.end(pos);
+        return pos;
     }
 }
