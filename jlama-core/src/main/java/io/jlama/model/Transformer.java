@@ -523,7 +523,7 @@ public final class Transformer {
         void plan(int workers) {
             long totalTiles = 0;
             for (int j = 0; j < count; j++) totalTiles += (rowEnd[j] - rowStart[j] + Tensor.ROW_TILE - 1) / Tensor.ROW_TILE;
-            int perChunk = (int) Math.max(4, totalTiles / (workers * 8L)); // ~8 chunks per worker
+            int perChunk = (int) Math.max(1, totalTiles / (workers * 8L)); // ~8 chunks per worker
             firstChunk[0] = 0;
             for (int j = 0; j < count; j++) {
                 chunkRows[j] = perChunk * Tensor.ROW_TILE;

@@ -4,15 +4,24 @@ import io.jlama.gguf.GgufTensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Q4_0 weights: blocks of 32 elements in 18 bytes, an f16 scale {@code d} then 16 bytes of nibbles. Byte j holds
  * element j in its low nibble and element j+16 in its high nibble; a nibble n stands for {@code (n - 8) * d}.
+ *
+ * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count), so
+ * that the matrix-vector kernel holds one row per lane: block k of a group is G f16 scales, then 4 chunks of 2G
+ * short lanes; short lane l of chunk c holds bytes 4c+2h and 4c+2h+1 (h = l % 2) of row l / 2. The activations
+ * are quantized to int8 blocks first, as llama.cpp does ({@link Q8Activations}), and the products summed in 16-bit
+ * lanes: no int-to-float conversion per weight. Rows past the last whole group keep the file's layout.
  */
 public final class Q4_0Tensor extends Tensor {
     static final int QK = 32;
@@ -27,22 +36,56 @@ public final class Q4_0Tensor extends Tensor {
         super(name, GgmlType.Q4_0, data, rows, cols);
     }
 
-    private float scale(long b) {
-        return Float.float16ToFloat(data.get(I16_LE, b));
+    /** The row-group repacking described above, for rows [0, groupedRows); the rest are copied as they are. */
+    static MemorySegment groupRows(MemorySegment src, int groupedRows, int rows, long rowBytes, int g) {
+        MemorySegment dst = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        int nb = (int) (rowBytes / BLOCK_BYTES);
+        byte[] in = new byte[Math.toIntExact(g * rowBytes)], out = new byte[in.length];
+        for (int r0 = 0; r0 < groupedRows; r0 += g) {
+            MemorySegment.copy(src, I8, r0 * rowBytes, in, 0, in.length);
+            for (int k = 0; k < nb; k++) {
+                int base = k * g * BLOCK_BYTES;
+                for (int r = 0; r < g; r++) {
+                    int s = (int) (r * rowBytes) + k * BLOCK_BYTES;
+                    out[base + 2 * r] = in[s];
+                    out[base + 2 * r + 1] = in[s + 1];
+                    for (int j = 0; j < QK / 2; j++) out[base + groupQsOffset(g, r, j)] = in[s + QS + j];
+                }
+            }
+            MemorySegment.copy(out, 0, dst, I8, r0 * rowBytes, out.length);
+        }
+        if (groupedRows < rows) MemorySegment.copy(src, groupedRows * rowBytes, dst, groupedRows * rowBytes, (rows - groupedRows) * rowBytes);
+        return dst;
     }
 
-    /** The unsigned nibble byte j of the block at b. */
-    private int qs(long b, int j) {
-        return data.get(I8, b + QS + j) & 0xFF;
+    /** Offset, from the start of a grouped block, of quant byte j of the group's row r. */
+    private static int groupQsOffset(int g, int r, int j) {
+        return 2 * g + (j >> 2) * 4 * g + 2 * (2 * r + ((j >> 1) & 1)) + (j & 1);
+    }
+
+    /** Byte offset of block blk of the group holding row (grouped rows only). */
+    private long groupBlock(int row, int blk) {
+        return (long) (row / rowGroup) * rowGroup * rowBytes + (long) blk * rowGroup * BLOCK_BYTES;
+    }
+
+    /** The scale of block blk of a row, in any layout. */
+    private float scale(int row, int blk) {
+        long at = row < groupedRows ? groupBlock(row, blk) + 2L * (row % rowGroup) : rowBase(row) + blk * blockStep(row);
+        return Float.float16ToFloat(data.get(I16_LE, at));
+    }
+
+    /** The unsigned nibble byte j of block blk of a row, in any layout. */
+    private int qs(int row, int blk, int j) {
+        long at = row < groupedRows ? groupBlock(row, blk) + groupQsOffset(rowGroup, row % rowGroup, j) : rowBase(row) + blk * blockStep(row) + QS + j;
+        return data.get(I8, at) & 0xFF;
     }
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
-        long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
-        for (int i = 0; i < n; i += QK, b += step) {
-            float d = scale(b);
+        for (int i = 0, blk = col0 / QK; i < n; i += QK, blk++) {
+            float d = scale(row, blk);
             for (int j = 0; j < QK / 2; j++) {
-                int q = qs(b, j);
+                int q = qs(row, blk, j);
                 dst[off + i + j] = ((q & 0x0F) - 8) * d;
                 dst[off + i + j + QK / 2] = ((q >>> 4) - 8) * d;
             }
@@ -51,31 +94,82 @@ public final class Q4_0Tensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
-        long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
-        for (int i = 0; i < cols; i += QK, b += step) {
-            float d = scale(b);
+        for (int i = 0, blk = 0; i < cols; i += QK, blk++) {
+            float d = scale(row, blk);
             for (int j = 0; j < QK; j++) {
-                int q = j < QK / 2 ? (qs(b, j) & 0x0F) : (qs(b, j - QK / 2) >>> 4);
+                int q = j < QK / 2 ? (qs(row, blk, j) & 0x0F) : (qs(row, blk, j - QK / 2) >>> 4);
                 sum += (q - 8) * d * x[xOff + i + j];
             }
         }
         return sum;
     }
 
+    /** Whether {@link #matmul} for one token quantizes the activations to int8 first (row groups are in use). */
+    boolean int8Activations() {
+        return rowGroup > 0;
+    }
+
+    @Override
+    float matvecScalar(int row, float[] x, int xOff) {
+        if (!int8Activations()) return dotScalar(row, x, xOff);
+        Q8Activations a = new Q8Activations();
+        a.quantize(x, xOff, cols);
+        return int8Dot(row, a);
+    }
+
+    /**
+     * A row times int8 activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
+     * block the exact integer sum of n * q, then {@code acc += (isum * dx) * d} and {@code corr += d * (8 sum(q) dx)}
+     * as fused multiply-adds; the result is {@code acc - corr}.
+     */
+    float int8Dot(int row, Q8Activations a) {
+        float acc = 0f, corr = 0f;
+        byte[] q = a.q;
+        for (int blk = 0, i = 0; i < cols; blk++, i += QK) {
+            int isum = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int b = qs(row, blk, j);
+                isum += (b & 0x0F) * q[i + j] + (b >>> 4) * q[i + j + QK / 2];
+            }
+            float d = scale(row, blk);
+            acc = Math.fma(isum * a.d[blk], d, acc);
+            corr = Math.fma(d, (8 * a.sums[blk]) * a.d[blk], corr);
+        }
+        return acc - corr;
+    }
+
+    private static final ThreadLocal<Q8Activations.Batch> BATCH = ThreadLocal.withInitial(Q8Activations.Batch::new);
+
+    /**
+     * With int8 activations, up to {@link Gemm#MIN_TOKENS} tokens go through the row-group kernels; larger batches
+     * through the float GEMM on int8-rounded activations ({@link Q8Activations.Batch}), so that they compute what
+     * one token at a time does up to float rounding. The GEMM dequantizes its panels from the file's layout: a row
+     * of a group is scattered over 4-byte pieces, and decoding it from there cost more than the GEMM itself (128
+     * tokens: 52 vs 84 tok/s), as did the row-group kernel run 4 tokens at a time (52 tok/s).
+     */
+    @Override
+    public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        if (!int8Activations()) super.matmul(x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+        else if (n >= Gemm.MIN_TOKENS) super.matmul(BATCH.get().values(x, xOff, xStride, n, cols), 0, cols, n, out, outOff, outStride, r0, r1);
+        else Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+    }
+
     @Override
     protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
-        Simd.dequantize(this, row, col0, n, dst, off);
+        // a grouped row is decoded from the file's copy, where it is contiguous (see matmul)
+        Simd.dequantize(this, row < groupedRows ? data() : data, row, col0, n, dst, off);
     }
 
     @Override
     protected float dotVector(int row, float[] x, int xOff) {
-        return Simd.dot(this, row, x, xOff);
+        return row < groupedRows ? dotScalar(row, x, xOff) : Simd.dot(this, row, x, xOff);
     }
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (SimdShapes.BL == SimdShapes.L) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        else if (SimdShapes.BL == SimdShapes.L) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
         else super.matvecVector(x, xOff, out, outOff, r0, r1);
     }
 
@@ -86,6 +180,178 @@ public final class Q4_0Tensor extends Tensor {
      */
     static final class Simd {
         private static final int L = SimdShapes.L, BL = SimdShapes.BL, PARTS = SimdShapes.PARTS;
+
+        /** A thread's quantized activations (one per token) and their lane patterns for the row-group kernels. */
+        static final class Act {
+            Q8Activations[] tokens = new Q8Activations[0];
+            /**
+             * Per token, block, chunk c and nibble e: the two int8 values a short lane pair multiplies, q[col] in the
+             * low half and q[col + 2] in the high half; broadcast as an int, read as shorts, it fits the lane pairs.
+             * 64 bytes per block, so a token's pattern stays in L1 (a per-lane expansion, 16x larger, was read from
+             * L2 at 4x the weight bytes and halved the rate weights streamed in from memory).
+             */
+            int[] xp = new int[0];
+            /** Per token and block: the activation scale dx, and 8 * sum(q) * dx (the nibbles' offset, folded out). */
+            float[] dx = new float[0], c8 = new float[0];
+            /** Blocks per token the patterns are laid out for. */
+            int nb = -1;
+        }
+
+        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
+        private static final VectorSpecies<Short> S2 = SimdShapes.S2;
+
+        /** The thread's activations for n tokens, quantized again only where they changed. */
+        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
+            Act act = ACT.get();
+            int nb = cols / QK;
+            if (act.tokens.length < n) {
+                Q8Activations[] grown = Arrays.copyOf(act.tokens, n);
+                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations();
+                act.tokens = grown;
+            }
+            if (act.dx.length < n * nb) {
+                act.xp = new int[n * nb * 16];
+                act.dx = new float[n * nb];
+                act.c8 = new float[n * nb];
+                act.nb = -1;
+            }
+            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
+                for (Q8Activations a : act.tokens) a.invalidate();
+                act.nb = nb;
+            }
+            for (int tok = 0; tok < n; tok++) {
+                Q8Activations a = act.tokens[tok];
+                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
+                byte[] q = a.q;
+                int[] xp = act.xp;
+                for (int k = 0, o = tok * nb * 16, kb = tok * nb; k < nb; k++, kb++) {
+                    act.dx[kb] = a.d[k];
+                    act.c8[kb] = (8 * a.sums[k]) * a.d[k];
+                    for (int c = 0; c < 4; c++) {
+                        for (int e = 0; e < 4; e++, o++) {
+                            int col = k * QK + 4 * c + (e >> 1) + (e & 1) * (QK / 2);
+                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
+                        }
+                    }
+                }
+            }
+            return act;
+        }
+
+        /**
+         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups 4 tokens at a
+         * time, then one; rows outside whole groups through the scalar {@link #int8Dot} (same bits).
+         */
+        static void matmulGroups(Q4_0Tensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+            Act act = activations(x, xOff, xStride, n, t.cols);
+            int end = Math.min(r1, t.groupedRows);
+            for (int r = r0; r < r1; ) {
+                if (r % L == 0 && r + L <= end) {
+                    int tok = 0;
+                    for (; tok + 4 <= n; tok += 4) group4(t, act, tok, r, out, outOff + tok * outStride + r, outStride);
+                    for (; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
+                    r += L;
+                } else {
+                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
+                    r++;
+                }
+            }
+        }
+
+        /**
+         * One group of L rows and one token. Per block the products n * q of a lane (16 of them, each at most
+         * 15 * 127) are summed in 16-bit lanes: at most 30480, no overflow. A chunk's short lane holds 4 nibbles
+         * (bytes 4c+2h, 4c+2h+1), taken out by shifts and masks; lanes 2r and 2r + 1 belong to row r and are added
+         * as ints.
+         */
+        private static void group(Q4_0Tensor t, Act act, int tok, int row, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK;
+            int[] xp = act.xp;
+            float[] dx = act.dx, c8 = act.c8;
+            long base = row * t.rowBytes, step = (long) L * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(F), corr = acc;
+            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
+                ShortVector s = ShortVector.zero(S2);
+                long q0 = base + 2L * L;
+                for (int c = 0; c < 4; c++, q0 += 4L * L, xo += 4) {
+                    ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                    s = s.add(v.and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
+                    s = s.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
+                    s = s.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
+                    s = s.add(v.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
+                }
+                FloatVector d = SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base, ByteOrder.LITTLE_ENDIAN));
+                IntVector pairs = s.reinterpretAsInts(); // row r: the signed low and high halves of int lane r
+                IntVector i = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
+                acc = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d, acc);
+                corr = d.fma(FloatVector.broadcast(F, c8[kb]), corr);
+            }
+            acc.sub(corr).intoArray(out, o);
+        }
+
+        /** {@link #group} for tokens tok .. tok+3: each chunk's nibbles are taken out once and used 4 times. */
+        private static void group4(Q4_0Tensor t, Act act, int tok, int row, float[] out, int o, int os) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK, xs = nb * 16;
+            int[] xp = act.xp;
+            float[] dx = act.dx, c8 = act.c8;
+            long base = row * t.rowBytes, step = (long) L * BLOCK_BYTES;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            FloatVector corr0 = acc0, corr1 = acc0, corr2 = acc0, corr3 = acc0;
+            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
+                ShortVector s0 = ShortVector.zero(S2), s1 = s0, s2 = s0, s3 = s0;
+                long q0 = base + 2L * L;
+                for (int c = 0; c < 4; c++, q0 += 4L * L, xo += 4) {
+                    ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector e = v.and((short) 0x0F);
+                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
+                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + xs]).reinterpretAsShorts()));
+                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 2 * xs]).reinterpretAsShorts()));
+                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 3 * xs]).reinterpretAsShorts()));
+                    e = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
+                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + xs]).reinterpretAsShorts()));
+                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + 2 * xs]).reinterpretAsShorts()));
+                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + 3 * xs]).reinterpretAsShorts()));
+                    e = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
+                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + xs]).reinterpretAsShorts()));
+                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + 2 * xs]).reinterpretAsShorts()));
+                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + 3 * xs]).reinterpretAsShorts()));
+                    e = v.lanewise(VectorOperators.LSHR, 12);
+                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
+                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + xs]).reinterpretAsShorts()));
+                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + 2 * xs]).reinterpretAsShorts()));
+                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + 3 * xs]).reinterpretAsShorts()));
+                }
+                FloatVector d = SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base, ByteOrder.LITTLE_ENDIAN));
+                IntVector p = s0.reinterpretAsInts();
+                IntVector i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc0 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d, acc0);
+                corr0 = d.fma(FloatVector.broadcast(F, c8[kb]), corr0);
+                p = s1.reinterpretAsInts();
+                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc1 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + nb]).fma(d, acc1);
+                corr1 = d.fma(FloatVector.broadcast(F, c8[kb + nb]), corr1);
+                p = s2.reinterpretAsInts();
+                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc2 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + 2 * nb]).fma(d, acc2);
+                corr2 = d.fma(FloatVector.broadcast(F, c8[kb + 2 * nb]), corr2);
+                p = s3.reinterpretAsInts();
+                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc3 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + 3 * nb]).fma(d, acc3);
+                corr3 = d.fma(FloatVector.broadcast(F, c8[kb + 3 * nb]), corr3);
+            }
+            acc0.sub(corr0).intoArray(out, o);
+            acc1.sub(corr1).intoArray(out, o + os);
+            acc2.sub(corr2).intoArray(out, o + 2 * os);
+            acc3.sub(corr3).intoArray(out, o + 3 * os);
+        }
 
         static float dot(Q4_0Tensor t, int row, float[] x, int xOff) {
             VectorSpecies<Float> F = SimdShapes.F;
@@ -105,16 +371,17 @@ public final class Q4_0Tensor extends Tensor {
                         s = SimdShapes.bytesToFloats(hi, 1).fma(FloatVector.fromArray(F, x, xi + QK / 2 + c + L), s);
                     }
                 }
-                acc = s.fma(FloatVector.broadcast(F, t.scale(b)), acc);
+                acc = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b))), acc);
             }
             return acc.reduceLanes(VectorOperators.ADD);
         }
     
-        static void dequantize(Q4_0Tensor t, int row, int col0, int n, float[] dst, int off) {
-            MemorySegment data = t.data;
-            long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
+        /** Reads {@code data}: the tensor's bytes, or for a grouped row the file's (rows one after another). */
+        static void dequantize(Q4_0Tensor t, MemorySegment data, int row, int col0, int n, float[] dst, int off) {
+            boolean file = data != t.data;
+            long step = file ? BLOCK_BYTES : t.blockStep(row), b = (file ? row * t.rowBytes : t.rowBase(row)) + (long) (col0 / QK) * step;
             for (int i = off, end = off + n; i < end; i += QK, b += step) {
-                FloatVector d = FloatVector.broadcast(SimdShapes.F, t.scale(b));
+                FloatVector d = FloatVector.broadcast(SimdShapes.F, Float.float16ToFloat(data.get(I16_LE, b)));
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);
                     ByteVector lo = SimdShapes.lowNibbles(q).sub((byte) 8);

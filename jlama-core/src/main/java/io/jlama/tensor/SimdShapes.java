@@ -78,6 +78,8 @@ final class SimdShapes {
     /** Short and int species with L lanes. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+    /** Short species as wide as F: 2L lanes. */
+    static final VectorSpecies<Short> S2 = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 32));
 
     private static VectorSpecies<Float> floatSpecies() {
         VectorSpecies<Float> p = FloatVector.SPECIES_PREFERRED;

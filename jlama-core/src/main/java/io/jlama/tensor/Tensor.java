@@ -22,8 +22,11 @@ public abstract class Tensor {
     protected static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     protected static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
 
-    /** Row ranges handed to {@link #matmul} should be multiples of this (the GEMM panel height). */
-    public static final int ROW_TILE = Gemm.MR;
+    /**
+     * Row ranges handed to {@link #matmul} should be multiples of this: the GEMM panel height and the largest row
+     * group (16 float lanes) divide it.
+     */
+    public static final int ROW_TILE = 16;
 
     /**
      * Whether block types are repacked at load with each pair of rows interleaved block by block (see
@@ -42,6 +45,12 @@ public abstract class Tensor {
     protected final long rowBytes;
     /** Rows [0, pairedRows) are stored as interleaved pairs; 0 when the layout is the file's. */
     private final int pairedRows;
+    /**
+     * Rows per row group (the float lane count) when the type is repacked into row groups (see
+     * {@link Q4_0Tensor}), else 0. Rows [0, groupedRows) are grouped; the rest keep the file's layout.
+     */
+    protected final int rowGroup;
+    protected final int groupedRows;
 
     protected Tensor(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         if (cols % type.blockSize != 0) throw new IllegalArgumentException(name + ": " + cols + " columns is not a multiple of " + type.blockSize);
@@ -52,8 +61,12 @@ public abstract class Tensor {
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
-        this.pairedRows = REPACK_PAIRS && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
-        this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
+        int group = REPACK_PAIRS && type == GgmlType.Q4_0 ? VectorSupport.floatLanes() : 0;
+        this.rowGroup = group > 0 && rows >= group ? group : 0;
+        this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
+        this.pairedRows = REPACK_PAIRS && group == 0 && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
+        if (groupedRows > 0) this.data = Q4_0Tensor.groupRows(data, groupedRows, rows, rowBytes, rowGroup);
+        else this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
     }
 
     /**
@@ -150,6 +163,15 @@ public abstract class Tensor {
      */
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
         for (int r = r0; r < r1; r++) out[outOff + r] = dotVector(r, x, xOff);
+    }
+
+    /**
+     * What {@link #matmul} computes for one token and row, in plain scalar code: the dot product, or for types whose
+     * matrix-vector kernel first quantizes the activations to int8 blocks (as llama.cpp does), that product. The
+     * reference twin of the matrix-vector kernels.
+     */
+    float matvecScalar(int row, float[] x, int xOff) {
+        return dotScalar(row, x, xOff);
     }
 
     /** Row {@code row} dotted with {@code x[xOff ..]}, through the vector kernel when it is enabled. */

@@ -21,6 +21,20 @@ public final class VectorSupport {
         return AVAILABLE ? Probe.preferredBits() : 0;
     }
 
+    /** Float lanes of the kernels' vectors ({@link SimdShapes#L}), or 0 when the vector kernels are off. */
+    static int floatLanes() {
+        return ENABLED ? SimdShapes.L : 0;
+    }
+
+    /**
+     * Whether one token's product with weights of this type quantizes the activations to int8 blocks first, as
+     * llama.cpp does (Q4_0 with the vector kernels and repacking on); batches then use the same rounded activations.
+     * Results then follow llama.cpp's quantized arithmetic rather than an exact pass over the dequantized weights.
+     */
+    public static boolean int8Activations(GgmlType type) {
+        return type == GgmlType.Q4_0 && Tensor.REPACK_PAIRS;
+    }
+
     /** Loaded only when the module is present. */
     private static final class Probe {
         static int preferredBits() {

@@ -1,6 +1,8 @@
 package io.jlama.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jlama.tensor.GgmlType;
+import io.jlama.tensor.VectorSupport;
 import io.jlama.testing.SharedData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -100,6 +102,10 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
                 assertArgmaxAgrees(ours, llama, vocab, 0.05f);
             }
             default -> {
+                if (int8Variant(variant)) {
+                    assertInt8RunClose(model, variant, seq, ours, llama, vocab);
+                    return;
+                }
                 float[] exact = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "-dequant-f32." + seq + ".logits.f32"));
                 float d = ReferenceModels.maxAbsDiff(ours, exact);
                 System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g, top-1 agree %d/%d%n", model, variant, seq, d,
@@ -114,6 +120,36 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
                 assertArgmaxAgrees(ours, llama, vocab, 0.6f);
             }
         }
+    }
+
+    /** Q4_0 files whose products run on int8 activations ({@link VectorSupport#int8Activations}). */
+    static boolean int8Variant(String variant) {
+        return variant.equals("q4_0") && VectorSupport.int8Activations(GgmlType.Q4_0);
+    }
+
+    /**
+     * Q4_0 with int8 activations computes what llama.cpp's quantized run computes: the same Q8_0 activation bytes and
+     * the same integer block sums, so logits agree to float rounding (measured 1e-6 .. 2e-6) until an activation
+     * lands within rounding of a Q8_0 rounding boundary in one engine and not the other, which moves that position
+     * and often later ones by up to ~0.15. Where that happens depends on the float summation order, hence on the
+     * vector width (16 lanes: 15 of 22 runs agree at every position, the worst at 20 of 48; 4 lanes: one run flips
+     * at position 0 and agrees at 3 of 16). So: at least one position within 1e-4 (f32 activations differ from
+     * llama.cpp's quantized run by 0.05-0.45 everywhere, so another arithmetic cannot pass), and everywhere the
+     * bounds of the loose check (|d| < 0.6, the argmax wherever llama.cpp's margin exceeds 0.6), MoE models
+     * included: the same rounding means the same expert choices (no flip allowance needed).
+     */
+    static void assertInt8RunClose(String model, String variant, String seq, float[] ours, float[] llama, int vocab) {
+        int positions = llama.length / vocab, close = 0;
+        for (int p = 0; p < positions; p++) {
+            float m = 0;
+            for (int i = 0; i < vocab; i++) m = Math.max(m, Math.abs(ours[p * vocab + i] - llama[p * vocab + i]));
+            if (m <= 1e-4f) close++;
+        }
+        System.out.printf("ARCH %s %s %s int8 activations: %d/%d positions within 1e-4 of llama.cpp's quantized run%n", model, variant, seq, close, positions);
+        assertTrue(close >= 1, "no position within 1e-4 of llama.cpp's quantized run");
+        float dq = ReferenceModels.maxAbsDiff(ours, llama);
+        assertTrue(dq < 0.6f, "max |jlama - llama.cpp quantized| = " + dq);
+        assertArgmaxAgrees(ours, llama, vocab, 0.6f);
     }
 
     /**
