@@ -399,7 +399,8 @@ public final class Q4_0Tensor extends Tensor {
         private static final ThreadLocal<float[][]> BLOCK_SUMS = ThreadLocal.withInitial(() -> new float[1][0]);
 
         /**
-         * Matrix-vector product, two rows per pass. The nibble offset is folded out of the inner loop:
+         * Matrix-vector product with f32 activations (no row groups: repacking off, or fewer rows than lanes; Q4_0
+         * is never pair-interleaved). The nibble offset is folded out of the inner loop:
          * {@code sum((n-8)*x) = sum(n*x) - 8*sum(x)}, with the per-block {@code 8*sum(x)} computed once per call.
          * Nibbles are zero-extended straight to int lanes, so the inner loop is convert, mask or shift, convert to
          * float, fma. Written without helper methods: C2 inlines them only while the method is small, and a
@@ -415,15 +416,7 @@ public final class Q4_0Tensor extends Tensor {
                 for (int j = 0; j < QK; j++) s += x[xOff + b * QK + j];
                 xs8[b] = 8f * s;
             }
-            int r = r0;
-            if ((r & 1) == 1 && r < r1) { // start on a pair boundary
-                out[outOff + r] = dot1(t, r, x, xOff, xs8);
-                r++;
-            }
-            if (t.blockStep(r) != BLOCK_BYTES) { // interleaved pairs: walk both rows in one stream
-                for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, xs8, out, outOff + r);
-            }
-            for (; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff, xs8);
+            for (int r = r0; r < r1; r++) out[outOff + r] = dot1(t, r, x, xOff, xs8);
         }
 
         private static float dot1(Q4_0Tensor t, int row, float[] x, int xOff, float[] xs8) {
@@ -455,49 +448,6 @@ public final class Q4_0Tensor extends Tensor {
                 c0 += d0 * xs8[bi];
             }
             return acc0.reduceLanes(VectorOperators.ADD) - c0;
-        }
-
-        private static void dot2(Q4_0Tensor t, int row, float[] x, int xOff, float[] xs8, float[] out, int o) {
-            VectorSpecies<Float> F = SimdShapes.F;
-            MemorySegment data = t.data;
-            long step = t.blockStep(row), b0 = t.rowBase(row), b1 = t.rowBase(row + 1); // one stream when the pair is interleaved
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-            float c0 = 0f, c1 = 0f;
-            for (int xi = xOff, bi = 0, end = xOff + t.cols; xi < end; xi += QK, bi++, b0 += step, b1 += step) {
-                FloatVector s0, s1;
-                if (L == QK / 2) { // one vector per half block: no inner loop, first product without an add
-                    FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + QK / 2);
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    s0 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    s0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s0);
-                    q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                    s1 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(xl);
-                    s1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s1);
-                } else {
-                    s0 = FloatVector.zero(F);
-                    s1 = s0;
-                    for (int c = 0; c < QK / 2; c += L) {
-                        FloatVector xl = FloatVector.fromArray(F, x, xi + c), xh = FloatVector.fromArray(F, x, xi + QK / 2 + c);
-                        IntVector q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b0 + QS + c, ByteOrder.LITTLE_ENDIAN)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                        s0 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s0);
-                        s0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s0);
-                        q = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b1 + QS + c, ByteOrder.LITTLE_ENDIAN)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, SimdShapes.I, 0);
-                        s1 = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, s1);
-                        s1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, s1);
-                    }
-                }
-                float d0 = Float.float16ToFloat(data.get(I16_LE, b0)), d1 = Float.float16ToFloat(data.get(I16_LE, b1));
-                acc0 = s0.fma(FloatVector.broadcast(F, d0), acc0);
-                acc1 = s1.fma(FloatVector.broadcast(F, d1), acc1);
-                c0 += d0 * xs8[bi];
-                c1 += d1 * xs8[bi];
-            }
-            out[o] = acc0.reduceLanes(VectorOperators.ADD) - c0;
-            out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) - c1;
         }
     }
 }

@@ -61,7 +61,7 @@ public abstract class Tensor {
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
-        int group = REPACK_PAIRS && type == GgmlType.Q4_0 ? VectorSupport.floatLanes() : 0;
+        int group = VectorSupport.int8Activations(type) ? VectorSupport.floatLanes() : 0;
         this.rowGroup = group > 0 && rows >= group ? group : 0;
         this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
         this.pairedRows = REPACK_PAIRS && group == 0 && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
