@@ -105,24 +105,12 @@ public final class Q4_0Tensor extends Tensor {
         return sum;
     }
 
-    /** Whether {@link #matmul} for one token quantizes the activations to int8 first (row groups are in use). */
-    boolean int8Activations() {
-        return rowGroup > 0;
-    }
-
-    @Override
-    float matvecScalar(int row, float[] x, int xOff) {
-        if (!int8Activations()) return dotScalar(row, x, xOff);
-        Q8Activations a = new Q8Activations();
-        a.quantize(x, xOff, cols);
-        return int8Dot(row, a);
-    }
-
     /**
      * A row times int8 activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
      * block the exact integer sum of n * q, then {@code acc += (isum * dx) * d} and {@code corr += d * (8 sum(q) dx)}
      * as fused multiply-adds; the result is {@code acc - corr}.
      */
+    @Override
     float int8Dot(int row, Q8Activations a) {
         float acc = 0f, corr = 0f;
         byte[] q = a.q;
@@ -139,20 +127,15 @@ public final class Q4_0Tensor extends Tensor {
         return acc - corr;
     }
 
-    private static final ThreadLocal<Q8Activations.Batch> BATCH = ThreadLocal.withInitial(Q8Activations.Batch::new);
-
     /**
-     * With int8 activations, up to {@link Gemm#MIN_TOKENS} tokens go through the row-group kernels; larger batches
-     * through the float GEMM on int8-rounded activations ({@link Q8Activations.Batch}), so that they compute what
-     * one token at a time does up to float rounding. The GEMM dequantizes its panels from the file's layout: a row
-     * of a group is scattered over 4-byte pieces, and decoding it from there cost more than the GEMM itself (128
-     * tokens: 52 vs 84 tok/s), as did the row-group kernel run 4 tokens at a time (52 tok/s).
+     * Up to {@link Gemm#MIN_TOKENS} tokens, through the row-group kernels; larger batches go through the float GEMM
+     * ({@link Tensor#matmul}), which dequantizes its panels from the file's layout: a row of a group is scattered
+     * over 4-byte pieces, and decoding it from there cost more than the GEMM itself (128 tokens: 52 vs 84 tok/s), as
+     * did the row-group kernel run 4 tokens at a time (52 tok/s).
      */
     @Override
-    public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-        if (!int8Activations()) super.matmul(x, xOff, xStride, n, out, outOff, outStride, r0, r1);
-        else if (n >= Gemm.MIN_TOKENS) super.matmul(BATCH.get().values(x, xOff, xStride, n, cols), 0, cols, n, out, outOff, outStride, r0, r1);
-        else Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
     }
 
     @Override
@@ -239,17 +222,15 @@ public final class Q4_0Tensor extends Tensor {
         }
 
         /**
-         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups 4 tokens at a
-         * time, then one; rows outside whole groups through the scalar {@link #int8Dot} (same bits).
+         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
+         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
          */
         static void matmulGroups(Q4_0Tensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
             Act act = activations(x, xOff, xStride, n, t.cols);
             int end = Math.min(r1, t.groupedRows);
             for (int r = r0; r < r1; ) {
                 if (r % L == 0 && r + L <= end) {
-                    int tok = 0;
-                    for (; tok + 4 <= n; tok += 4) group4(t, act, tok, r, out, outOff + tok * outStride + r, outStride);
-                    for (; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
+                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
                     r += L;
                 } else {
                     for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
@@ -290,67 +271,6 @@ public final class Q4_0Tensor extends Tensor {
                 corr = d.fma(FloatVector.broadcast(F, c8[kb]), corr);
             }
             acc.sub(corr).intoArray(out, o);
-        }
-
-        /** {@link #group} for tokens tok .. tok+3: each chunk's nibbles are taken out once and used 4 times. */
-        private static void group4(Q4_0Tensor t, Act act, int tok, int row, float[] out, int o, int os) {
-            VectorSpecies<Float> F = SimdShapes.F;
-            VectorSpecies<Integer> I = SimdShapes.I;
-            MemorySegment data = t.data;
-            int nb = t.cols / QK, xs = nb * 16;
-            int[] xp = act.xp;
-            float[] dx = act.dx, c8 = act.c8;
-            long base = row * t.rowBytes, step = (long) L * BLOCK_BYTES;
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            FloatVector corr0 = acc0, corr1 = acc0, corr2 = acc0, corr3 = acc0;
-            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
-                ShortVector s0 = ShortVector.zero(S2), s1 = s0, s2 = s0, s3 = s0;
-                long q0 = base + 2L * L;
-                for (int c = 0; c < 4; c++, q0 += 4L * L, xo += 4) {
-                    ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
-                    ShortVector e = v.and((short) 0x0F);
-                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
-                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + xs]).reinterpretAsShorts()));
-                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 2 * xs]).reinterpretAsShorts()));
-                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 3 * xs]).reinterpretAsShorts()));
-                    e = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
-                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + xs]).reinterpretAsShorts()));
-                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + 2 * xs]).reinterpretAsShorts()));
-                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 1 + 3 * xs]).reinterpretAsShorts()));
-                    e = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
-                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + xs]).reinterpretAsShorts()));
-                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + 2 * xs]).reinterpretAsShorts()));
-                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 2 + 3 * xs]).reinterpretAsShorts()));
-                    e = v.lanewise(VectorOperators.LSHR, 12);
-                    s0 = s0.add(e.mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
-                    s1 = s1.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + xs]).reinterpretAsShorts()));
-                    s2 = s2.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + 2 * xs]).reinterpretAsShorts()));
-                    s3 = s3.add(e.mul(IntVector.broadcast(I, xp[xo + 3 + 3 * xs]).reinterpretAsShorts()));
-                }
-                FloatVector d = SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base, ByteOrder.LITTLE_ENDIAN));
-                IntVector p = s0.reinterpretAsInts();
-                IntVector i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                acc0 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d, acc0);
-                corr0 = d.fma(FloatVector.broadcast(F, c8[kb]), corr0);
-                p = s1.reinterpretAsInts();
-                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                acc1 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + nb]).fma(d, acc1);
-                corr1 = d.fma(FloatVector.broadcast(F, c8[kb + nb]), corr1);
-                p = s2.reinterpretAsInts();
-                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                acc2 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + 2 * nb]).fma(d, acc2);
-                corr2 = d.fma(FloatVector.broadcast(F, c8[kb + 2 * nb]), corr2);
-                p = s3.reinterpretAsInts();
-                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                acc3 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb + 3 * nb]).fma(d, acc3);
-                corr3 = d.fma(FloatVector.broadcast(F, c8[kb + 3 * nb]), corr3);
-            }
-            acc0.sub(corr0).intoArray(out, o);
-            acc1.sub(corr1).intoArray(out, o + os);
-            acc2.sub(corr2).intoArray(out, o + 2 * os);
-            acc3.sub(corr3).intoArray(out, o + 3 * os);
         }
 
         static float dot(Q4_0Tensor t, int row, float[] x, int xOff) {

@@ -5,9 +5,11 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -17,6 +19,13 @@ import java.nio.ByteOrder;
  * bytes of nibbles in 4 groups of 32: byte l of group g holds element {@code 64g + l} (sub-block 2g) in its low nibble
  * and element {@code 64g + 32 + l} (sub-block 2g+1) in its high nibble. A nibble n of sub-block j stands for
  * {@code (d*sc[j])*n - (dmin*m[j])}: two exact products and one rounded subtraction, as ggml computes it (no FMA).
+ *
+ * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
+ * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
+ * {@value #GROUP_BYTES} bytes per row: G {@code d} then G {@code dmin} as f32 (converted once: an f16 conversion in lanes
+ * was a helper call that C2 did not inline into the kernel), the 8 scales then the 8 mins unpacked to
+ * bytes ({@code [j][row]}, G bytes each), then 32 chunks of 2G short lanes: short lane l of chunk i holds nibble
+ * bytes 4i+2h and 4i+2h+1 (h = l % 2) of row l / 2. Rows past the last whole group are read from the file's bytes.
  */
 public final class Q4_KTensor extends Tensor {
     static final int QK = KQuants.QK;
@@ -24,6 +33,8 @@ public final class Q4_KTensor extends Tensor {
     static final int DMIN = 2;   // offset of dmin in a block
     static final int SCALES = 4; // offset of the packed scales and mins
     static final int QS = 16;    // offset of the nibbles
+    /** Bytes per row and super-block in a row group: d, dmin, 8 scales, 8 mins, 128 nibble bytes. */
+    static final int GROUP_BYTES = 152;
 
     public Q4_KTensor(GgufTensor t) {
         super(t);
@@ -33,19 +44,103 @@ public final class Q4_KTensor extends Tensor {
         super(name, GgmlType.Q4_K, data, rows, cols);
     }
 
-    private float d(long b) {
-        return Float.float16ToFloat(data.get(I16_LE, b));
+    /**
+     * The row-group repacking described above, for rows [0, groupedRows) of the file's bytes; rows past them are
+     * not copied (they are read from the file).
+     */
+    static MemorySegment groupRows(MemorySegment src, int groupedRows, long rowBytes, int g) {
+        int nb = (int) (rowBytes / BLOCK_BYTES);
+        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * GROUP_BYTES, 64);
+        byte[] out = new byte[g * GROUP_BYTES];
+        for (int r0 = 0; r0 < groupedRows; r0 += g) {
+            for (int k = 0; k < nb; k++) {
+                for (int r = 0; r < g; r++) {
+                    long b = (r0 + r) * rowBytes + (long) k * BLOCK_BYTES;
+                    putFloat(out, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
+                    putFloat(out, 4 * g + 4 * r, Float.float16ToFloat(src.get(I16_LE, b + DMIN)));
+                    for (int j = 0; j < 8; j++) {
+                        out[8 * g + j * g + r] = (byte) KQuants.scaleK4(src, b + SCALES, j);
+                        out[16 * g + j * g + r] = (byte) KQuants.minK4(src, b + SCALES, j);
+                    }
+                    for (int i = 0; i < QK / 2; i++) out[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
+                }
+                MemorySegment.copy(out, 0, dst, I8, ((long) r0 * nb + (long) k * g) * GROUP_BYTES, out.length);
+            }
+        }
+        return dst;
     }
 
-    private float dmin(long b) {
-        return Float.float16ToFloat(data.get(I16_LE, b + DMIN));
+    /** Offset, from the start of a grouped super-block, of nibble byte i of the group's row r. */
+    private static int groupQsOffset(int g, int r, int i) {
+        return 24 * g + (i >> 2) * 4 * g + 2 * (2 * r + ((i >> 1) & 1)) + (i & 1);
+    }
+
+    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
+    private MemorySegment plain() {
+        return rowGroup > 0 ? data() : data;
+    }
+
+
+    /** Byte offset of super-block k of the group holding row (grouped rows only). */
+    private long groupBlock(int row, int k) {
+        return ((long) (row / rowGroup) * (cols / QK) + k) * rowGroup * GROUP_BYTES;
+    }
+
+    /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
+    private float half(int row, int k, int field) {
+        if (row < groupedRows) return data.get(F32_LE, groupBlock(row, k) + 2L * field * rowGroup + 4L * (row % rowGroup));
+        return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + field));
+    }
+
+    /** Scale (mins = false) or min j of super-block k of a row, in any layout. */
+    private int scaleOrMin(int row, int k, int j, boolean mins) {
+        if (row < groupedRows) return data.get(I8, groupBlock(row, k) + (mins ? 16 : 8) * rowGroup + (long) j * rowGroup + row % rowGroup) & 0xFF;
+        long s = row * rowBytes + (long) k * BLOCK_BYTES + SCALES;
+        return mins ? KQuants.minK4(data(), s, j) : KQuants.scaleK4(data(), s, j);
+    }
+
+    /** Nibble byte i (0..127) of super-block k of a row, in any layout. */
+    private int qs(int row, int k, int i) {
+        if (row < groupedRows) return data.get(I8, groupBlock(row, k) + groupQsOffset(rowGroup, row % rowGroup, i)) & 0xFF;
+        return data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + QS + i) & 0xFF;
+    }
+
+    /**
+     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
+     * super-block the exact integer sums {@code isum = sum_j sc[j] * sum(n * q)} and {@code msum = sum_j m[j] *
+     * sum(q over sub-block j)}, then {@code acc += (isum * dy) * d} and {@code corr += (msum * dy) * dmin} as fused
+     * multiply-adds; the result is {@code acc - corr}. (llama.cpp sums the same integers; at most
+     * 8 * 63 * 32 * 15 * 127 in magnitude, so no overflow.)
+     */
+    @Override
+    float int8Dot(int row, Q8Activations a) {
+        float acc = 0f, corr = 0f;
+        byte[] q = a.q;
+        for (int k = 0, nb = cols / QK; k < nb; k++) {
+            int isum = 0, msum = 0;
+            for (int j = 0; j < 8; j++) {
+                int s = 0, shift = 4 * (j & 1);
+                for (int l = 0; l < 32; l++) s += ((qs(row, k, 32 * (j >> 1) + l) >>> shift) & 0x0F) * q[QK * k + 32 * j + l];
+                isum += scaleOrMin(row, k, j, false) * s;
+                msum += scaleOrMin(row, k, j, true) * (a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1]);
+            }
+            acc = Math.fma(isum * a.d[k], half(row, k, 0), acc);
+            corr = Math.fma(msum * a.d[k], half(row, k, DMIN), corr);
+        }
+        return acc - corr;
+    }
+
+    @Override
+    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
     }
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        MemorySegment data = plain();
         long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
         for (int i = off, end = off + n; i < end; i += QK, b += step) {
-            float d = d(b), dmin = dmin(b);
+            float d = Float.float16ToFloat(data.get(I16_LE, b)), dmin = Float.float16ToFloat(data.get(I16_LE, b + DMIN));
             for (int g = 0; g < 4; g++) {
                 float d1 = d * KQuants.scaleK4(data, b + SCALES, 2 * g), m1 = dmin * KQuants.minK4(data, b + SCALES, 2 * g);
                 float d2 = d * KQuants.scaleK4(data, b + SCALES, 2 * g + 1), m2 = dmin * KQuants.minK4(data, b + SCALES, 2 * g + 1);
@@ -60,10 +155,11 @@ public final class Q4_KTensor extends Tensor {
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
+        MemorySegment data = plain();
         long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
         for (int i = xOff, end = xOff + cols; i < end; i += QK, b += step) {
-            float d = d(b), dmin = dmin(b);
+            float d = Float.float16ToFloat(data.get(I16_LE, b)), dmin = Float.float16ToFloat(data.get(I16_LE, b + DMIN));
             for (int j = 0; j < 8; j++) {
                 float dj = d * KQuants.scaleK4(data, b + SCALES, j), mj = dmin * KQuants.minK4(data, b + SCALES, j);
                 long q = b + QS + 32 * (j >> 1);
@@ -79,11 +175,12 @@ public final class Q4_KTensor extends Tensor {
 
     @Override
     protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
-        Simd.dequantize(this, row, col0, n, dst, off);
+        Simd.dequantize(this, plain(), row, col0, n, dst, off);
     }
 
     @Override
     protected float dotVector(int row, float[] x, int xOff) {
+        if (int8Activations()) return dotScalar(row, x, xOff);
         float[] xs = SimdShapes.sumsBuffer(cols / 32);
         SimdShapes.blockSums(x, xOff, cols / 32, 32, xs);
         return Simd.dot1(this, row, x, xOff, xs);
@@ -91,7 +188,8 @@ public final class Q4_KTensor extends Tensor {
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        else Simd.matvec(this, x, xOff, out, outOff, r0, r1);
     }
 
     /**
@@ -104,6 +202,129 @@ public final class Q4_KTensor extends Tensor {
      */
     static final class Simd {
         private static final int L = SimdShapes.L;
+
+        /** A thread's Q8_K activations (one per token) and their lane patterns for the row-group kernel. */
+        static final class Act {
+            Q8Activations[] tokens = new Q8Activations[0];
+            /**
+             * Per token, super-block, chunk i (0..31) and nibble p (0..3) of a short lane: the int8 values the nibble
+             * multiplies in even (low half) and odd (high half) short lanes, broadcast as one int.
+             */
+            int[] xp = new int[0];
+            /** Per token and super-block: the scale; per token, super-block and sub-block of 32: the sum of q. */
+            float[] dy = new float[0];
+            int[] bs32 = new int[0];
+            /** Super-blocks per token the patterns are laid out for. */
+            int nb = -1;
+        }
+
+        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
+
+        /** The thread's activations for n tokens, quantized again only where they changed. */
+        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
+            Act act = ACT.get();
+            int nb = cols / QK;
+            if (act.tokens.length < n) {
+                Q8Activations[] grown = java.util.Arrays.copyOf(act.tokens, n);
+                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations(Q8Activations.Kind.Q8_K);
+                act.tokens = grown;
+            }
+            if (act.dy.length < n * nb) {
+                act.xp = new int[n * nb * 128];
+                act.dy = new float[n * nb];
+                act.bs32 = new int[n * nb * 8];
+                act.nb = -1;
+            }
+            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
+                for (Q8Activations a : act.tokens) a.invalidate();
+                act.nb = nb;
+            }
+            for (int tok = 0; tok < n; tok++) {
+                Q8Activations a = act.tokens[tok];
+                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
+                byte[] q = a.q;
+                int[] xp = act.xp;
+                for (int k = 0, kb = tok * nb, o = kb * 128; k < nb; k++, kb++) {
+                    act.dy[kb] = a.d[k];
+                    for (int j = 0; j < 8; j++) act.bs32[8 * kb + j] = a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1];
+                    for (int i = 0; i < 32; i++) { // chunk i: bytes 4i .. 4i+3 of the nibbles, in group g = i / 8
+                        for (int p = 0; p < 4; p++, o++) { // nibble p of a short lane: low/high of its first/second byte
+                            int col = QK * k + 64 * (i >> 3) + 4 * (i & 7) + (p >> 1) + 32 * (p & 1);
+                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
+                        }
+                    }
+                }
+            }
+            return act;
+        }
+
+        /**
+         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
+         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
+         */
+        static void matmulGroups(Q4_KTensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+            Act act = activations(x, xOff, xStride, n, t.cols);
+            int end = Math.min(r1, t.groupedRows);
+            for (int r = r0; r < r1; ) {
+                if (r % L == 0 && r + L <= end) {
+                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
+                    r += L;
+                } else {
+                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
+                    r++;
+                }
+            }
+        }
+
+        /**
+         * One group of L rows and one token. A chunk's short lane holds 4 nibbles: those of its first and third
+         * (bits 0-3, 8-11) belong to the group's low sub-block, the others to the high one. Each short lane sums 16
+         * products of at most 15 * 127 per sub-block (no overflow); lanes 2r and 2r+1 are then added as ints, times
+         * the sub-block scales in int lanes. The mins: bytes times the sub-block sums of q, in int lanes.
+         */
+        private static void group(Q4_KTensor t, Act act, int tok, int row, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK;
+            int[] xp = act.xp, bs = act.bs32;
+            float[] dy = act.dy;
+            long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
+            FloatVector acc = FloatVector.zero(F), corr = acc;
+            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+                IntVector isum = IntVector.zero(I);
+                long q0 = base + 24L * L;
+                for (int g = 0; g < 4; g++) {
+                    ShortVector lo = ShortVector.zero(S2), hi = lo;
+                    for (int c = 0; c < 8; c++, q0 += 4L * L, xo += 4) {
+                        ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        lo = lo.add(v.and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
+                        hi = hi.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
+                        lo = lo.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
+                        hi = hi.add(v.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
+                    }
+                    IntVector p = lo.reinterpretAsInts();
+                    IntVector il = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    p = hi.reinterpretAsInts();
+                    IntVector ih = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    long sc = base + 8L * L + 2L * g * L;
+                    IntVector s0 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector s1 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    isum = isum.add(il.mul(s0)).add(ih.mul(s1));
+                }
+                IntVector msum = IntVector.zero(I);
+                for (int j = 0; j < 8; j++) {
+                    IntVector m = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, base + 16L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    msum = msum.add(m.mul(bs[8 * kb + j]));
+                }
+                FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
+                corr = ((FloatVector) msum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(dmin, corr);
+            }
+            acc.sub(corr).intoArray(out, o);
+        }
 
         static void matvec(Q4_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
             float[] xs = SimdShapes.sumsBuffer(t.cols / 32);
@@ -329,9 +550,8 @@ public final class Q4_KTensor extends Tensor {
         }
 
         /** {@code (d*sc)*n - dmin*m} as a multiply then a subtraction in lanes, the scalar code's operations. */
-        static void dequantize(Q4_KTensor t, int row, int col0, int n, float[] dst, int off) {
+        static void dequantize(Q4_KTensor t, MemorySegment data, int row, int col0, int n, float[] dst, int off) {
             VectorSpecies<Float> F = SimdShapes.F;
-            MemorySegment data = t.data;
             long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
             for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 float d = Float.float16ToFloat(data.get(I16_LE, b)), dmin = Float.float16ToFloat(data.get(I16_LE, b + DMIN));

@@ -4,10 +4,12 @@ import io.jlama.gguf.GgufTensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -19,6 +21,13 @@ import java.nio.ByteOrder;
  * element {@code +64} is {@code L[l] >> 4 | (H >> 4 & 3) << 4} and element {@code +96} is
  * {@code L[l+32] >> 4 | (H >> 6) << 4}; a 6-bit value q stands for {@code (d*sc)*(q-32)}, rounded once after each
  * product, as ggml computes it.
+ *
+ * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
+ * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
+ * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), the 16 scales ({@code [j][row]}, G bytes each), then for each half h and
+ * l-step c (l = 4c .. 4c+3) three chunks of 2G short lanes, from {@code ql[64h + l]}, {@code ql[64h + 32 + l]} and
+ * {@code qh[32h + l]}: short lane s of a chunk holds bytes 2(s % 2) and 2(s % 2) + 1 of those 4 of row s / 2. Rows
+ * past the last whole group are read from the file's bytes.
  */
 public final class Q6_KTensor extends Tensor {
     static final int QK = KQuants.QK;
@@ -26,6 +35,10 @@ public final class Q6_KTensor extends Tensor {
     static final int QH = 128;     // offset of the high bit pairs
     static final int SCALES = 192; // offset of the int8 scales
     static final int D = 208;      // offset of d
+    /** Chunks of a grouped super-block: ql low half, ql high half, qh. */
+    private static final int PART_QL = 0, PART_QL32 = 1, PART_QH = 2;
+    /** Bytes per row and super-block in a row group: d as f32, 16 scales, 192 bytes of ql and qh. */
+    static final int GROUP_BYTES = 212;
 
     public Q6_KTensor(GgufTensor t) {
         super(t);
@@ -36,52 +49,134 @@ public final class Q6_KTensor extends Tensor {
     }
 
     /** The 6-bit value (0..63) of element e of the super-block at b. */
-    private int value(long b, int e) {
+    private static int value(MemorySegment data, long b, int e) {
         int h = e >> 7, k = (e >> 5) & 3, l = e & 31;
         int lo = data.get(I8, b + 64 * h + 32 * (k & 1) + l) >> 4 * (k >> 1) & 0x0F;
         int hi = data.get(I8, b + QH + 32 * h + l) >> 2 * k & 3;
         return lo | hi << 4;
     }
 
-    /** The scale of the sub-block of 16 holding element e. */
-    private int scale(long b, int e) {
-        int h = e >> 7, k = (e >> 5) & 3, l = e & 31;
-        return data.get(I8, b + SCALES + 8 * h + 2 * k + (l >> 4));
+    /** The scale of the sub-block of 16 holding element e (sub-block e / 16). */
+    private static int scale(MemorySegment data, long b, int e) {
+        return data.get(I8, b + SCALES + e / 16);
+    }
+
+    /** The row-group repacking described above, for rows [0, groupedRows); rows past them are not copied. */
+    static MemorySegment groupRows(MemorySegment src, int groupedRows, long rowBytes, int g) {
+        int nb = (int) (rowBytes / BLOCK_BYTES);
+        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * GROUP_BYTES, 64);
+        byte[] out = new byte[g * GROUP_BYTES];
+        for (int r0 = 0; r0 < groupedRows; r0 += g) {
+            for (int k = 0; k < nb; k++) {
+                for (int r = 0; r < g; r++) {
+                    long b = (r0 + r) * rowBytes + (long) k * BLOCK_BYTES;
+                    putFloat(out, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
+                    for (int j = 0; j < 16; j++) out[4 * g + j * g + r] = src.get(I8, b + SCALES + j);
+                    for (int h = 0; h < 2; h++) {
+                        for (int l = 0; l < 32; l++) {
+                            out[groupOffset(g, r, h, PART_QL, l)] = src.get(I8, b + 64 * h + l);
+                            out[groupOffset(g, r, h, PART_QL32, l)] = src.get(I8, b + 64 * h + 32 + l);
+                            out[groupOffset(g, r, h, PART_QH, l)] = src.get(I8, b + QH + 32 * h + l);
+                        }
+                    }
+                }
+                MemorySegment.copy(out, 0, dst, I8, ((long) r0 * nb + (long) k * g) * GROUP_BYTES, out.length);
+            }
+        }
+        return dst;
+    }
+
+    /** Offset, from the start of a grouped super-block, of byte l (0..31) of a part of half h of the group's row r. */
+    private static int groupOffset(int g, int r, int h, int part, int l) {
+        return 20 * g + ((8 * h + (l >> 2)) * 3 + part) * 4 * g + 2 * (2 * r + ((l >> 1) & 1)) + (l & 1);
+    }
+
+    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
+    private MemorySegment plain() {
+        return rowGroup > 0 ? data() : data;
+    }
+
+    /** Byte offset of super-block k of the group holding row (grouped rows only). */
+    private long groupBlock(int row, int k) {
+        return ((long) (row / rowGroup) * (cols / QK) + k) * rowGroup * GROUP_BYTES;
+    }
+
+    /** The 6-bit value of element e of super-block k of a row, in any layout. */
+    private int value(int row, int k, int e) {
+        if (row >= groupedRows) return value(data(), row * rowBytes + (long) k * BLOCK_BYTES, e);
+        int h = e >> 7, part = (e >> 5) & 3, l = e & 31;
+        long b = groupBlock(row, k);
+        int lo = data.get(I8, b + groupOffset(rowGroup, row % rowGroup, h, part & 1, l)) >> 4 * (part >> 1) & 0x0F;
+        int hi = data.get(I8, b + groupOffset(rowGroup, row % rowGroup, h, PART_QH, l)) >> 2 * part & 3;
+        return lo | hi << 4;
+    }
+
+    /**
+     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
+     * super-block the exact integer sum {@code isum = sum_j sc[j] * sum((q6 - 32) * q)} over the 16 sub-blocks of 16
+     * (at most 16 * 128 * 16 * 32 * 127 in magnitude), then {@code acc += (isum * dy) * d} as a fused multiply-add.
+     */
+    @Override
+    float int8Dot(int row, Q8Activations a) {
+        float acc = 0f;
+        byte[] q = a.q;
+        for (int k = 0, nb = cols / QK; k < nb; k++) {
+            int isum = 0;
+            for (int j = 0; j < 16; j++) {
+                int s = 0;
+                for (int e = 16 * j; e < 16 * j + 16; e++) s += (value(row, k, e) - 32) * q[QK * k + e];
+                int sc = row < groupedRows ? data.get(I8, groupBlock(row, k) + 4L * rowGroup + (long) j * rowGroup + row % rowGroup)
+                        : data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + SCALES + j);
+                isum += sc * s;
+            }
+            float d = row < groupedRows ? data.get(F32_LE, groupBlock(row, k) + 4L * (row % rowGroup))
+                    : Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + D));
+            acc = Math.fma(isum * a.d[k], d, acc);
+        }
+        return acc;
+    }
+
+    @Override
+    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
     }
 
     @Override
     protected void dequantizeScalar(int row, int col0, int n, float[] dst, int off) {
+        MemorySegment data = plain();
         long step = blockStep(row), b = rowBase(row) + (long) (col0 / QK) * step;
         for (int i = off, end = off + n; i < end; i += QK, b += step) {
             float d = Float.float16ToFloat(data.get(I16_LE, b + D));
-            for (int e = 0; e < QK; e++) dst[i + e] = d * scale(b, e) * (value(b, e) - 32);
+            for (int e = 0; e < QK; e++) dst[i + e] = d * scale(data, b, e) * (value(data, b, e) - 32);
         }
     }
 
     @Override
     public float dotScalar(int row, float[] x, int xOff) {
+        MemorySegment data = plain();
         long step = blockStep(row), b = rowBase(row);
         float sum = 0f;
         for (int i = xOff, end = xOff + cols; i < end; i += QK, b += step) {
             float d = Float.float16ToFloat(data.get(I16_LE, b + D));
-            for (int e = 0; e < QK; e++) sum += d * scale(b, e) * (value(b, e) - 32) * x[i + e];
+            for (int e = 0; e < QK; e++) sum += d * scale(data, b, e) * (value(data, b, e) - 32) * x[i + e];
         }
         return sum;
     }
 
     @Override
     protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
-        Simd.dequantize(this, row, col0, n, dst, off);
+        Simd.dequantize(this, plain(), row, col0, n, dst, off);
     }
 
     @Override
     protected float dotVector(int row, float[] x, int xOff) {
-        return Simd.dot1(this, row, x, xOff);
+        return int8Activations() ? dotScalar(row, x, xOff) : Simd.dot1(this, row, x, xOff);
     }
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        else Simd.matvec(this, x, xOff, out, outOff, r0, r1);
     }
 
     /**
@@ -92,6 +187,138 @@ public final class Q6_KTensor extends Tensor {
      */
     static final class Simd {
         private static final int L = SimdShapes.L;
+
+        /** A thread's Q8_K activations (one per token) and their lane patterns for the row-group kernel. */
+        static final class Act {
+            Q8Activations[] tokens = new Q8Activations[0];
+            /**
+             * Per token, super-block, half h, l-step c and value p (0..7) of a short lane: the int8 values the value
+             * multiplies in even (low half) and odd (high half) short lanes, broadcast as one int.
+             */
+            int[] xp = new int[0];
+            /** Per token and super-block: the scale. */
+            float[] dy = new float[0];
+            /** Super-blocks per token the patterns are laid out for. */
+            int nb = -1;
+        }
+
+        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
+
+        /** The thread's activations for n tokens, quantized again only where they changed. */
+        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
+            Act act = ACT.get();
+            int nb = cols / QK;
+            if (act.tokens.length < n) {
+                Q8Activations[] grown = java.util.Arrays.copyOf(act.tokens, n);
+                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations(Q8Activations.Kind.Q8_K);
+                act.tokens = grown;
+            }
+            if (act.dy.length < n * nb) {
+                act.xp = new int[n * nb * 128];
+                act.dy = new float[n * nb];
+                act.nb = -1;
+            }
+            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
+                for (Q8Activations a : act.tokens) a.invalidate();
+                act.nb = nb;
+            }
+            for (int tok = 0; tok < n; tok++) {
+                Q8Activations a = act.tokens[tok];
+                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
+                byte[] q = a.q;
+                int[] xp = act.xp;
+                for (int k = 0, kb = tok * nb, o = kb * 128; k < nb; k++, kb++) {
+                    act.dy[kb] = a.d[k];
+                    for (int i = 0; i < 16; i++) { // half i / 8, l = 4 (i % 8) ..
+                        for (int p = 0; p < 8; p++, o++) { // value p: elements l + (p & 1) + 32 (p >> 1) of the half
+                            int col = QK * k + 128 * (i >> 3) + 4 * (i & 7) + (p & 1) + 32 * (p >> 1);
+                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
+                        }
+                    }
+                }
+            }
+            return act;
+        }
+
+        /**
+         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
+         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
+         */
+        static void matmulGroups(Q6_KTensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+            Act act = activations(x, xOff, xStride, n, t.cols);
+            int end = Math.min(r1, t.groupedRows);
+            for (int r = r0; r < r1; ) {
+                if (r % L == 0 && r + L <= end) {
+                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
+                    r += L;
+                } else {
+                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
+                    r++;
+                }
+            }
+        }
+
+        /**
+         * One group of L rows and one token. Per l-step a short lane holds 2 bytes of each part: 8 values, two of
+         * each of the sub-blocks at +0, +2, +4, +6 of the quarter; q6 - 32 (-32 .. 31) times q8 is at most 4064 in
+         * magnitude, and 4 l-steps add 8 of them per lane (32512: no overflow). Then lanes 2r and 2r+1 are added
+         * as ints, times the signed sub-block scales in int lanes.
+         */
+        private static void group(Q6_KTensor t, Act act, int tok, int row, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK;
+            int[] xp = act.xp;
+            float[] dy = act.dy;
+            long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+                IntVector isum = IntVector.zero(I);
+                long q0 = base + 20L * L;
+                for (int quarter = 0; quarter < 4; quarter++) { // half quarter / 2, l from 16 (quarter % 2)
+                    ShortVector s0 = ShortVector.zero(S2), s2 = s0, s4 = s0, s6 = s0;
+                    for (int c = 0; c < 4; c++, q0 += 12L * L, xo += 8) {
+                        ShortVector a = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector b = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector h = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector v = a.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32);
+                        s0 = s0.add(v.mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
+                        v = a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
+                        s0 = s0.add(v.mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
+                        v = b.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32);
+                        s2 = s2.add(v.mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
+                        v = b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32);
+                        s2 = s2.add(v.mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
+                        v = a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.and((short) 0x30)).sub((short) 32);
+                        s4 = s4.add(v.mul(IntVector.broadcast(I, xp[xo + 4]).reinterpretAsShorts()));
+                        v = a.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32);
+                        s4 = s4.add(v.mul(IntVector.broadcast(I, xp[xo + 5]).reinterpretAsShorts()));
+                        v = b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32);
+                        s6 = s6.add(v.mul(IntVector.broadcast(I, xp[xo + 6]).reinterpretAsShorts()));
+                        v = b.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32);
+                        s6 = s6.add(v.mul(IntVector.broadcast(I, xp[xo + 7]).reinterpretAsShorts()));
+                    }
+                    long sc = base + 4L * L + (long) (8 * (quarter >> 1) + (quarter & 1)) * L; // scale of sub-block 8h + (quarter % 2)
+                    IntVector p = s0.reinterpretAsInts();
+                    IntVector i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    p = s2.reinterpretAsInts();
+                    i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    p = s4.reinterpretAsInts();
+                    i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 4L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    p = s6.reinterpretAsInts();
+                    i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 6L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                }
+                FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
+            }
+            acc.intoArray(out, o);
+        }
 
         static void matvec(Q6_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
             int r = r0;
@@ -385,9 +612,8 @@ public final class Q6_KTensor extends Tensor {
         }
 
         /** {@code (d*sc)*(q-32)}: the scalar product d*sc, then one multiplication in lanes, as the scalar code. */
-        static void dequantize(Q6_KTensor t, int row, int col0, int n, float[] dst, int off) {
+        static void dequantize(Q6_KTensor t, MemorySegment data, int row, int col0, int n, float[] dst, int off) {
             VectorSpecies<Float> F = SimdShapes.F;
-            MemorySegment data = t.data;
             long step = t.blockStep(row), b = t.rowBase(row) + (long) (col0 / QK) * step;
             for (int i = off, end = off + n; i < end; i += QK, b += step) {
                 float d = Float.float16ToFloat(data.get(I16_LE, b + D));

@@ -47,7 +47,7 @@ public abstract class Tensor {
     private final int pairedRows;
     /**
      * Rows per row group (the float lane count) when the type is repacked into row groups (see
-     * {@link Q4_0Tensor}), else 0. Rows [0, groupedRows) are grouped; the rest keep the file's layout.
+     * {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows) are grouped; the rest keep the file's layout.
      */
     protected final int rowGroup;
     protected final int groupedRows;
@@ -61,11 +61,17 @@ public abstract class Tensor {
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
-        int group = VectorSupport.int8Activations(type) ? VectorSupport.floatLanes() : 0;
-        this.rowGroup = group > 0 && rows >= group ? group : 0;
+        this.rowGroup = VectorSupport.int8Activations(type, rows) ? VectorSupport.floatLanes() : 0;
         this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
-        this.pairedRows = REPACK_PAIRS && group == 0 && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
-        if (groupedRows > 0) this.data = Q4_0Tensor.groupRows(data, groupedRows, rows, rowBytes, rowGroup);
+        this.pairedRows = REPACK_PAIRS && !VectorSupport.int8Activations(type) && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
+        if (groupedRows > 0) {
+            this.data = switch (type) {
+                case Q4_0 -> Q4_0Tensor.groupRows(data, groupedRows, rows, rowBytes, rowGroup);
+                case Q4_K -> Q4_KTensor.groupRows(data, groupedRows, rowBytes, rowGroup);
+                case Q6_K -> Q6_KTensor.groupRows(data, groupedRows, rowBytes, rowGroup);
+                default -> throw new IllegalStateException(type + " has no row-group layout");
+            };
+        }
         else this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
     }
 
@@ -171,7 +177,31 @@ public abstract class Tensor {
      * reference twin of the matrix-vector kernels.
      */
     float matvecScalar(int row, float[] x, int xOff) {
-        return dotScalar(row, x, xOff);
+        if (!int8Activations()) return dotScalar(row, x, xOff);
+        Q8Activations a = new Q8Activations(Q8Activations.Kind.of(type));
+        a.quantize(x, xOff, cols);
+        return int8Dot(row, a);
+    }
+
+    /** Whether {@link #matmul} quantizes the activations to int8 blocks first (the type's row groups are in use). */
+    boolean int8Activations() {
+        return rowGroup > 0;
+    }
+
+    /**
+     * Row {@code row} times int8 activations in plain scalar code, with the bits of the type's row-group kernel:
+     * the reference twin of {@link #matmulInt8}. Only for types with row groups.
+     */
+    float int8Dot(int row, Q8Activations a) {
+        throw new UnsupportedOperationException(type + " has no int8 kernel");
+    }
+
+    /**
+     * {@link #matmul} for fewer than {@link Gemm#MIN_TOKENS} tokens when {@link #int8Activations}: the activations
+     * quantized to int8 blocks, the row groups through the type's vector kernel.
+     */
+    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        throw new UnsupportedOperationException(type + " has no int8 kernel");
     }
 
     /** Row {@code row} dotted with {@code x[xOff ..]}, through the vector kernel when it is enabled. */
@@ -194,6 +224,17 @@ public abstract class Tensor {
      * {@code [r0, r1)} (one expert's slice of a stacked expert tensor) lands compactly at {@code outOff + r0}.
      */
     public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        if (int8Activations()) {
+            if (n < Gemm.MIN_TOKENS) {
+                matmulInt8(x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+                return;
+            }
+            // a batch: the float GEMM on the int8-rounded activations, so that it computes what one token at a time
+            // does up to float rounding
+            x = Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
+            xOff = 0;
+            xStride = cols;
+        }
         if (n >= Gemm.MIN_TOKENS && VectorSupport.ENABLED) {
             // a batch: decode each weight panel once, then a register-blocked product over the tokens
             Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
@@ -208,6 +249,12 @@ public abstract class Tensor {
                 out[outOff + t * outStride + r] = dot(r, x, xOff + t * xStride);
             }
         }
+    }
+
+    /** Writes f as 4 little-endian bytes at {@code b[at ..]} (row-group repacking). */
+    static void putFloat(byte[] b, int at, float f) {
+        int v = Float.floatToRawIntBits(f);
+        for (int i = 0; i < 4; i++) b[at + i] = (byte) (v >>> 8 * i);
     }
 
     /** Rounds f32 to the nearest f16 bit pattern, as ggml's GGML_FP32_TO_FP16 does (round to nearest even). */

@@ -32,7 +32,12 @@ public final class VectorSupport {
      * Results then follow llama.cpp's quantized arithmetic rather than an exact pass over the dequantized weights.
      */
     public static boolean int8Activations(GgmlType type) {
-        return type == GgmlType.Q4_0 && Tensor.REPACK_PAIRS;
+        return (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K) && Tensor.REPACK_PAIRS;
+    }
+
+    /** Whether a matrix of this type and row count multiplies int8 activations (it has whole row groups). */
+    public static boolean int8Activations(GgmlType type, long rows) {
+        return int8Activations(type) && floatLanes() > 0 && rows >= floatLanes();
     }
 
     /** Loaded only when the module is present. */

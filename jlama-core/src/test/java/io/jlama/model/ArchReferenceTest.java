@@ -102,11 +102,27 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
                 assertArgmaxAgrees(ours, llama, vocab, 0.05f);
             }
             default -> {
-                if (int8Variant(variant)) {
+                Int8Use int8 = int8Use(dir.resolve(file));
+                if (int8 == Int8Use.ALL) {
                     assertInt8RunClose(model, variant, seq, ours, llama, vocab);
                     return;
                 }
                 float[] exact = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "-dequant-f32." + seq + ".logits.f32"));
+                if (int8 == Int8Use.SOME) {
+                    // some products on int8 activations (as llama.cpp), others exact (unlike llama.cpp, which rounds
+                    // the activations of every quantized type): neither tight reference applies, only the loose check
+                    System.out.printf("ARCH %s %s %s some int8 products: max|d| vs llama.cpp dequant-f32 %.3g%n", model, variant, seq,
+                            ReferenceModels.maxAbsDiff(ours, exact));
+                    if (moe(model)) {
+                        assertMoeQuantizedClose(model, variant, seq, ours, llama, exact, vocab);
+                        return;
+                    }
+                    float dq = ReferenceModels.maxAbsDiff(ours, llama);
+                    assertTrue(dq < 0.6f, "max |jlama - llama.cpp quantized| = " + dq);
+                    assertArgmaxAgrees(ours, llama, vocab, 0.6f);
+                    return;
+                }
+                exact = SharedData.readF32(SharedData.require("reference/arch/" + model + "/" + variant + "-dequant-f32." + seq + ".logits.f32"));
                 float d = ReferenceModels.maxAbsDiff(ours, exact);
                 System.out.printf("ARCH %s %s %s max|d| vs llama.cpp dequant-f32 %.3g, top-1 agree %d/%d%n", model, variant, seq, d,
                         top1Agree(ours, exact, vocab), exact.length / vocab);
@@ -122,14 +138,30 @@ class ArchReferenceTest { // llama (+ Mixtral experts), qwen2, qwen3, qwen3moe, 
         }
     }
 
-    /** Q4_0 files whose products run on int8 activations ({@link VectorSupport#int8Activations}). */
-    static boolean int8Variant(String variant) {
-        return variant.equals("q4_0") && VectorSupport.int8Activations(GgmlType.Q4_0);
+    /** Whether none, some or all of a file's quantized matrix products run on int8 activations. */
+    enum Int8Use { NONE, SOME, ALL }
+
+    /**
+     * {@link Int8Use} of a file: over its quantized matrices ({@code token_embd} only when it is the tied output),
+     * those that multiply int8 activations ({@link VectorSupport#int8Activations(GgmlType, long)}).
+     */
+    static Int8Use int8Use(Path gguf) {
+        try (io.jlama.gguf.GgufFile f = io.jlama.gguf.GgufFile.open(gguf)) {
+            boolean any = false, all = true, tied = f.tensor("output.weight") == null;
+            for (io.jlama.gguf.GgufTensor t : f.tensors().values()) {
+                if (!t.type().isQuantized() || t.ne().length < 2 || (t.name().equals("token_embd.weight") && !tied)) continue;
+                boolean int8 = VectorSupport.int8Activations(t.type(), t.rows());
+                any |= int8;
+                all &= int8;
+            }
+            return all && any ? Int8Use.ALL : any ? Int8Use.SOME : Int8Use.NONE;
+        }
     }
 
     /**
-     * Q4_0 with int8 activations computes what llama.cpp's quantized run computes: the same Q8_0 activation bytes and
-     * the same integer block sums, so logits agree to float rounding (measured 1e-6 .. 2e-6) until an activation
+     * Files whose quantized products all run on int8 activations (Q4_0; Q4_K_M where every matrix is Q4_K or Q6_K)
+     * compute what llama.cpp's quantized run computes: the same Q8_0 / Q8_K activation bytes and the same integer
+     * block sums, so logits agree to float rounding (measured 1e-6 .. 2e-6) until an activation
      * lands within rounding of a Q8_0 rounding boundary in one engine and not the other, which moves that position
      * and often later ones by up to ~0.15. Where that happens depends on the float summation order, hence on the
      * vector width (16 lanes: 15 of 22 runs agree at every position, the worst at 20 of 48; 4 lanes: one run flips

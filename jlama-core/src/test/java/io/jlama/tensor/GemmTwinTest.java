@@ -47,9 +47,8 @@ class GemmTwinTest {
             Arrays.fill(got, Float.NaN);
             Arrays.fill(want, Float.NaN);
             t.matmul(x, xStride, n, got, outStride, r0, r1); // n >= 4: the GEMM path
-            // Q4_0 with int8 activations multiplies the int8-rounded activations (Q8Activations.Batch)
-            boolean int8 = t instanceof Q4_0Tensor q && q.int8Activations();
-            Gemm.matmulScalar(t, int8 ? int8Rounded(x, xStride, n, cols) : x, xStride, n, want, outStride, r0, r1);
+            // types with int8 activations multiply the int8-rounded activations (Q8Activations.Batch)
+            Gemm.matmulScalar(t, t.int8Activations() ? int8Rounded(x, xStride, n, cols, Q8Activations.Kind.of(type)) : x, xStride, n, want, outStride, r0, r1);
             for (int tok = 0; tok < n; tok++) {
                 for (int r = 0; r < outStride; r++) {
                     float g = got[tok * outStride + r], w = want[tok * outStride + r];
@@ -96,13 +95,13 @@ class GemmTwinTest {
         }
     }
 
-    /** Each token's activations quantized to Q8_0 and back ({@code q * d}), in the same layout. */
-    static float[] int8Rounded(float[] x, int xStride, int n, int cols) {
+    /** Each token's activations quantized to int8 blocks of a kind and back ({@code q * d}), in the same layout. */
+    static float[] int8Rounded(float[] x, int xStride, int n, int cols, Q8Activations.Kind kind) {
         float[] r = x.clone();
-        Q8Activations a = new Q8Activations();
+        Q8Activations a = new Q8Activations(kind);
         for (int t = 0; t < n; t++) {
             a.quantize(x, t * xStride, cols);
-            for (int i = 0; i < cols; i++) r[t * xStride + i] = a.q[i] * a.d[i / 32];
+            for (int i = 0; i < cols; i++) r[t * xStride + i] = a.q[i] * a.d[i / kind.block];
         }
         return r;
     }
