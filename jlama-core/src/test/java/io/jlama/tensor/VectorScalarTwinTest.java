@@ -1,6 +1,7 @@
 package io.jlama.tensor;
 
 import jdk.incubator.vector.ShortVector;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -266,6 +267,46 @@ class VectorScalarTwinTest {
     @Test
     void bf16LaneConversionIsExactForAllBitPatterns() {
         checkAllHalfPatterns(true);
+    }
+
+    /** The F16 kernels' shorter conversion for tensors without infinities or NaNs: bit-exact for every finite half. */
+    @Test
+    void f16FiniteLaneConversionIsExactForAllFinitePatterns() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        short[] h = new short[1 << 16];
+        for (int i = 0; i < h.length; i++) h[i] = (short) i;
+        MemorySegment seg = MemorySegment.ofArray(h);
+        float[] got = new float[SimdShapes.L];
+        for (int i = 0; i < h.length; i += SimdShapes.L) {
+            F16Tensor.Simd.finiteHalfs(seg, 2L * i).intoArray(got, 0);
+            for (int l = 0; l < SimdShapes.L; l++) {
+                if ((h[i + l] & 0x7C00) == 0x7C00) continue; // infinities and NaNs take the other conversion
+                assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(h[i + l])), Float.floatToRawIntBits(got[l]), String.format("f16 0x%04x", h[i + l] & 0xFFFF));
+            }
+        }
+    }
+
+    /** An F16 tensor holding an infinity keeps the full conversion: its dot products are those of the scalar twin. */
+    @Test
+    void f16TensorWithAnInfinityTakesTheExactConversion() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Random rnd = new Random(3);
+        int rows = 3, cols = 96;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(GgmlType.F16.rowBytes(cols) * rows);
+            fillRandom(seg, GgmlType.F16, rows, cols, rnd);
+            assertTrue(((F16Tensor) TensorFixtures.wrap(GgmlType.F16, seg, rows, cols)).finite);
+            seg.set(I16_LE, 2L * (cols + 5), (short) 0x7C00); // +inf in row 1
+            F16Tensor t = (F16Tensor) TensorFixtures.wrap(GgmlType.F16, seg, rows, cols);
+            assertTrue(!t.finite);
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+            x[5] = 0.5f;
+            assertEquals(Float.POSITIVE_INFINITY, t.dotScalar(1, x, 0));
+            assertEquals(Float.POSITIVE_INFINITY, t.dotVector(1, x, 0));
+            float want = t.dotScalar(0, x, 0), got = t.dotVector(0, x, 0);
+            assertTrue(Math.abs(want - got) <= REL_TOL * absDot(TensorFixtures.dequantizeRow(t, 0), x, 0), got + " vs " + want);
+        }
     }
 
     private static void checkAllHalfPatterns(boolean bf16) {
