@@ -49,7 +49,7 @@ public final class F16Tensor extends Tensor {
 
     @Override
     protected float dotVector(int row, float[] x, int xOff) {
-        return finite ? Simd.dotFinite(this, row, x, xOff) : Simd.dot(this, row, x, xOff);
+        return Simd.dot(this, row, x, xOff, finite);
     }
 
     /** Vector API kernel; a nested class so that it is loaded only when the module is present. */
@@ -81,38 +81,21 @@ public final class F16Tensor extends Tensor {
             return finite;
         }
 
-        /** {@link #dot} with {@link #finiteHalfs}. */
-        static float dotFinite(F16Tensor t, int row, float[] x, int xOff) {
+        /** With {@code finite}, the halfs go through {@link #finiteHalfs} (C2 unswitches the loops on it). */
+        static float dot(F16Tensor t, int row, float[] x, int xOff, boolean finite) {
             MemorySegment data = t.data;
             long base = row * t.rowBytes;
             int n = t.cols;
             FloatVector acc0 = FloatVector.zero(SimdShapes.F), acc1 = FloatVector.zero(SimdShapes.F);
             int i = 0;
             for (; i + 2 * L <= n; i += 2 * L) {
-                acc0 = finiteHalfs(data, base + 2L * i).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
-                acc1 = finiteHalfs(data, base + 2L * (i + L)).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i + L), acc1);
+                long a = base + 2L * i, b = a + 2L * L;
+                acc0 = (finite ? finiteHalfs(data, a) : load(data, a)).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
+                acc1 = (finite ? finiteHalfs(data, b) : load(data, b)).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i + L), acc1);
             }
             if (i + L <= n) {
-                acc0 = finiteHalfs(data, base + 2L * i).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
-                i += L;
-            }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) sum += Float.float16ToFloat(data.get(I16_LE, base + 2L * i)) * x[xOff + i];
-            return sum;
-        }
-
-        static float dot(F16Tensor t, int row, float[] x, int xOff) {
-            MemorySegment data = t.data;
-            long base = row * t.rowBytes;
-            int n = t.cols;
-            FloatVector acc0 = FloatVector.zero(SimdShapes.F), acc1 = FloatVector.zero(SimdShapes.F);
-            int i = 0;
-            for (; i + 2 * L <= n; i += 2 * L) {
-                acc0 = load(data, base + 2L * i).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
-                acc1 = load(data, base + 2L * (i + L)).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i + L), acc1);
-            }
-            if (i + L <= n) {
-                acc0 = load(data, base + 2L * i).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
+                long a = base + 2L * i;
+                acc0 = (finite ? finiteHalfs(data, a) : load(data, a)).fma(FloatVector.fromArray(SimdShapes.F, x, xOff + i), acc0);
                 i += L;
             }
             float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);

@@ -8,10 +8,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Q4_0 weights: blocks of 32 elements in 18 bytes, an f16 scale {@code d} then 16 bytes of nibbles. Byte j holds
@@ -36,26 +34,14 @@ public final class Q4_0Tensor extends Tensor {
         super(name, GgmlType.Q4_0, data, rows, cols);
     }
 
-    /** The row-group repacking described above, for rows [0, groupedRows); the rest are copied as they are. */
-    static MemorySegment groupRows(MemorySegment src, int groupedRows, int rows, long rowBytes, int g) {
-        MemorySegment dst = Arena.ofAuto().allocate(rowBytes * rows, 64);
-        int nb = (int) (rowBytes / BLOCK_BYTES);
-        byte[] in = new byte[Math.toIntExact(g * rowBytes)], out = new byte[in.length];
-        for (int r0 = 0; r0 < groupedRows; r0 += g) {
-            MemorySegment.copy(src, I8, r0 * rowBytes, in, 0, in.length);
-            for (int k = 0; k < nb; k++) {
-                int base = k * g * BLOCK_BYTES;
-                for (int r = 0; r < g; r++) {
-                    int s = (int) (r * rowBytes) + k * BLOCK_BYTES;
-                    out[base + 2 * r] = in[s];
-                    out[base + 2 * r + 1] = in[s + 1];
-                    for (int j = 0; j < QK / 2; j++) out[base + groupQsOffset(g, r, j)] = in[s + QS + j];
-                }
-            }
-            MemorySegment.copy(out, 0, dst, I8, r0 * rowBytes, out.length);
-        }
-        if (groupedRows < rows) MemorySegment.copy(src, groupedRows * rowBytes, dst, groupedRows * rowBytes, (rows - groupedRows) * rowBytes);
-        return dst;
+    /** Bytes per row and block in a row group: the same 18 as in the file. */
+    static final int GROUP_BYTES = BLOCK_BYTES;
+
+    /** The row-group layout described above: row r's scale, then its nibble bytes in their short lanes. */
+    static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
+        group[2 * r] = src.get(I8, b);
+        group[2 * r + 1] = src.get(I8, b + 1);
+        for (int j = 0; j < QK / 2; j++) group[groupQsOffset(g, r, j)] = src.get(I8, b + QS + j);
     }
 
     /** Offset, from the start of a grouped block, of quant byte j of the group's row r. */
@@ -70,14 +56,14 @@ public final class Q4_0Tensor extends Tensor {
 
     /** The scale of block blk of a row, in any layout. */
     private float scale(int row, int blk) {
-        long at = row < groupedRows ? groupBlock(row, blk) + 2L * (row % rowGroup) : rowBase(row) + blk * blockStep(row);
-        return Float.float16ToFloat(data.get(I16_LE, at));
+        if (row >= groupedRows) return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) blk * BLOCK_BYTES));
+        return Float.float16ToFloat(data.get(I16_LE, groupBlock(row, blk) + 2L * (row % rowGroup)));
     }
 
     /** The unsigned nibble byte j of block blk of a row, in any layout. */
     private int qs(int row, int blk, int j) {
-        long at = row < groupedRows ? groupBlock(row, blk) + groupQsOffset(rowGroup, row % rowGroup, j) : rowBase(row) + blk * blockStep(row) + QS + j;
-        return data.get(I8, at) & 0xFF;
+        if (row >= groupedRows) return data().get(I8, row * rowBytes + (long) blk * BLOCK_BYTES + QS + j) & 0xFF;
+        return data.get(I8, groupBlock(row, blk) + groupQsOffset(rowGroup, row % rowGroup, j)) & 0xFF;
     }
 
     @Override
@@ -127,31 +113,48 @@ public final class Q4_0Tensor extends Tensor {
         return acc - corr;
     }
 
-    /**
-     * Up to {@link Gemm#MIN_TOKENS} tokens, through the row-group kernels; larger batches go through the float GEMM
-     * ({@link Tensor#matmul}), which dequantizes its panels from the file's layout: a row of a group is scattered
-     * over 4-byte pieces, and decoding it from there cost more than the GEMM itself (128 tokens: 52 vs 84 tok/s), as
-     * did the row-group kernel run 4 tokens at a time (52 tok/s).
-     */
+    /** Per block: 4 chunks c of 4 nibbles e of a short lane: elements 4c + (e >> 1) (+ 16 for the high nibbles). */
+    private static final int[] PATTERN_COLS = new int[16];
+
+    static {
+        for (int c = 0; c < 4; c++) {
+            for (int e = 0; e < 4; e++) PATTERN_COLS[4 * c + e] = 4 * c + (e >> 1) + (e & 1) * (QK / 2);
+        }
+    }
+
     @Override
-    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+    int[] int8PatternCols() {
+        return PATTERN_COLS;
+    }
+
+    /** Per block: {@code 8 * sum(q) * d}, the -8 offset folded out. */
+    @Override
+    void int8Constants(Int8Act act, int tok) {
+        Q8Activations a = act.tokens[tok];
+        for (int k = 0, nb = cols / QK, kb = tok * nb; k < nb; k++, kb++) act.c[kb] = (8 * a.sums[k]) * a.d[k];
+    }
+
+    @Override
+    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
+        Simd.group(this, act, tok, row, out, o);
     }
 
     @Override
     protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
-        // a grouped row is decoded from the file's copy, where it is contiguous (see matmul)
-        Simd.dequantize(this, row < groupedRows ? data() : data, row, col0, n, dst, off);
+        // A grouped row is decoded from the file's copy, where it is contiguous: batches of 4+ tokens go through the
+        // float GEMM, which decodes its panels here, and decoding a row scattered over 4-byte pieces of its group cost
+        // more than the GEMM itself (128 tokens: 52 vs 84 tok/s), as did the row-group kernel run 4 tokens at a time.
+        Simd.dequantize(this, row, col0, n, dst, off);
     }
 
     @Override
     protected float dotVector(int row, float[] x, int xOff) {
-        return row < groupedRows ? dotScalar(row, x, xOff) : Simd.dot(this, row, x, xOff);
+        return int8Activations() ? dotScalar(row, x, xOff) : Simd.dot(this, row, x, xOff);
     }
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        if (int8Activations()) matmulInt8(x, xOff, 0, 1, out, outOff, 0, r0, r1);
         else if (SimdShapes.BL == SimdShapes.L) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
         else super.matvecVector(x, xOff, out, outOff, r0, r1);
     }
@@ -164,94 +167,20 @@ public final class Q4_0Tensor extends Tensor {
     static final class Simd {
         private static final int L = SimdShapes.L, BL = SimdShapes.BL, PARTS = SimdShapes.PARTS;
 
-        /** A thread's quantized activations (one per token) and their lane patterns for the row-group kernels. */
-        static final class Act {
-            Q8Activations[] tokens = new Q8Activations[0];
-            /**
-             * Per token, block, chunk c and nibble e: the two int8 values a short lane pair multiplies, q[col] in the
-             * low half and q[col + 2] in the high half; broadcast as an int, read as shorts, it fits the lane pairs.
-             * 64 bytes per block, so a token's pattern stays in L1 (a per-lane expansion, 16x larger, was read from
-             * L2 at 4x the weight bytes and halved the rate weights streamed in from memory).
-             */
-            int[] xp = new int[0];
-            /** Per token and block: the activation scale dx, and 8 * sum(q) * dx (the nibbles' offset, folded out). */
-            float[] dx = new float[0], c8 = new float[0];
-            /** Blocks per token the patterns are laid out for. */
-            int nb = -1;
-        }
-
-        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
-        private static final VectorSpecies<Short> S2 = SimdShapes.S2;
-
-        /** The thread's activations for n tokens, quantized again only where they changed. */
-        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
-            Act act = ACT.get();
-            int nb = cols / QK;
-            if (act.tokens.length < n) {
-                Q8Activations[] grown = Arrays.copyOf(act.tokens, n);
-                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations();
-                act.tokens = grown;
-            }
-            if (act.dx.length < n * nb) {
-                act.xp = new int[n * nb * 16];
-                act.dx = new float[n * nb];
-                act.c8 = new float[n * nb];
-                act.nb = -1;
-            }
-            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
-                for (Q8Activations a : act.tokens) a.invalidate();
-                act.nb = nb;
-            }
-            for (int tok = 0; tok < n; tok++) {
-                Q8Activations a = act.tokens[tok];
-                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
-                byte[] q = a.q;
-                int[] xp = act.xp;
-                for (int k = 0, o = tok * nb * 16, kb = tok * nb; k < nb; k++, kb++) {
-                    act.dx[kb] = a.d[k];
-                    act.c8[kb] = (8 * a.sums[k]) * a.d[k];
-                    for (int c = 0; c < 4; c++) {
-                        for (int e = 0; e < 4; e++, o++) {
-                            int col = k * QK + 4 * c + (e >> 1) + (e & 1) * (QK / 2);
-                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
-                        }
-                    }
-                }
-            }
-            return act;
-        }
-
-        /**
-         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
-         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
-         */
-        static void matmulGroups(Q4_0Tensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-            Act act = activations(x, xOff, xStride, n, t.cols);
-            int end = Math.min(r1, t.groupedRows);
-            for (int r = r0; r < r1; ) {
-                if (r % L == 0 && r + L <= end) {
-                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
-                    r += L;
-                } else {
-                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
-                    r++;
-                }
-            }
-        }
-
         /**
          * One group of L rows and one token. Per block the products n * q of a lane (16 of them, each at most
          * 15 * 127) are summed in 16-bit lanes: at most 30480, no overflow. A chunk's short lane holds 4 nibbles
          * (bytes 4c+2h, 4c+2h+1), taken out by shifts and masks; lanes 2r and 2r + 1 belong to row r and are added
          * as ints.
          */
-        private static void group(Q4_0Tensor t, Act act, int tok, int row, float[] out, int o) {
+        static void group(Q4_0Tensor t, Int8Act act, int tok, int row, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
+            VectorSpecies<Short> S2 = SimdShapes.S2;
             MemorySegment data = t.data;
             int nb = t.cols / QK;
             int[] xp = act.xp;
-            float[] dx = act.dx, c8 = act.c8;
+            float[] dx = act.d, c8 = act.c;
             long base = row * t.rowBytes, step = (long) L * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F), corr = acc;
             for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
@@ -296,11 +225,11 @@ public final class Q4_0Tensor extends Tensor {
             return acc.reduceLanes(VectorOperators.ADD);
         }
     
-        /** Reads {@code data}: the tensor's bytes, or for a grouped row the file's (rows one after another). */
-        static void dequantize(Q4_0Tensor t, MemorySegment data, int row, int col0, int n, float[] dst, int off) {
-            boolean file = data != t.data;
-            long step = file ? BLOCK_BYTES : t.blockStep(row), b = (file ? row * t.rowBytes : t.rowBase(row)) + (long) (col0 / QK) * step;
-            for (int i = off, end = off + n; i < end; i += QK, b += step) {
+        /** Reads the file's bytes (rows one after another; Q4_0 is never pair-interleaved). */
+        static void dequantize(Q4_0Tensor t, int row, int col0, int n, float[] dst, int off) {
+            MemorySegment data = t.data();
+            long b = row * t.rowBytes + (long) (col0 / QK) * BLOCK_BYTES;
+            for (int i = off, end = off + n; i < end; i += QK, b += BLOCK_BYTES) {
                 FloatVector d = FloatVector.broadcast(SimdShapes.F, Float.float16ToFloat(data.get(I16_LE, b)));
                 for (int c = 0; c < QK / 2; c += BL) {
                     ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + c, ByteOrder.LITTLE_ENDIAN);

@@ -9,7 +9,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -44,30 +43,15 @@ public final class Q4_KTensor extends Tensor {
         super(name, GgmlType.Q4_K, data, rows, cols);
     }
 
-    /**
-     * The row-group repacking described above, for rows [0, groupedRows) of the file's bytes; rows past them are
-     * not copied (they are read from the file).
-     */
-    static MemorySegment groupRows(MemorySegment src, int groupedRows, long rowBytes, int g) {
-        int nb = (int) (rowBytes / BLOCK_BYTES);
-        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * GROUP_BYTES, 64);
-        byte[] out = new byte[g * GROUP_BYTES];
-        for (int r0 = 0; r0 < groupedRows; r0 += g) {
-            for (int k = 0; k < nb; k++) {
-                for (int r = 0; r < g; r++) {
-                    long b = (r0 + r) * rowBytes + (long) k * BLOCK_BYTES;
-                    putFloat(out, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
-                    putFloat(out, 4 * g + 4 * r, Float.float16ToFloat(src.get(I16_LE, b + DMIN)));
-                    for (int j = 0; j < 8; j++) {
-                        out[8 * g + j * g + r] = (byte) KQuants.scaleK4(src, b + SCALES, j);
-                        out[16 * g + j * g + r] = (byte) KQuants.minK4(src, b + SCALES, j);
-                    }
-                    for (int i = 0; i < QK / 2; i++) out[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
-                }
-                MemorySegment.copy(out, 0, dst, I8, ((long) r0 * nb + (long) k * g) * GROUP_BYTES, out.length);
-            }
+    /** The row-group layout described above: row r's d, dmin, unpacked scales and mins, and nibble bytes. */
+    static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
+        putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
+        putFloat(group, 4 * g + 4 * r, Float.float16ToFloat(src.get(I16_LE, b + DMIN)));
+        for (int j = 0; j < 8; j++) {
+            group[8 * g + j * g + r] = (byte) KQuants.scaleK4(src, b + SCALES, j);
+            group[16 * g + j * g + r] = (byte) KQuants.minK4(src, b + SCALES, j);
         }
-        return dst;
+        for (int i = 0; i < QK / 2; i++) group[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
     }
 
     /** Offset, from the start of a grouped super-block, of nibble byte i of the group's row r. */
@@ -130,9 +114,35 @@ public final class Q4_KTensor extends Tensor {
         return acc - corr;
     }
 
+    /**
+     * Per super-block: 32 chunks i (bytes 4i .. 4i+3 of the nibbles, group i / 8) of 4 nibbles p of a short lane:
+     * low and high nibble of its first byte, then of its second.
+     */
+    private static final int[] PATTERN_COLS = new int[128];
+
+    static {
+        for (int i = 0; i < 32; i++) {
+            for (int p = 0; p < 4; p++) PATTERN_COLS[4 * i + p] = 64 * (i >> 3) + 4 * (i & 7) + (p >> 1) + 32 * (p & 1);
+        }
+    }
+
     @Override
-    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+    int[] int8PatternCols() {
+        return PATTERN_COLS;
+    }
+
+    /** Per super-block: the sums of q over each sub-block of 32, for the mins. */
+    @Override
+    void int8Constants(Int8Act act, int tok) {
+        Q8Activations a = act.tokens[tok];
+        for (int k = 0, nb = cols / QK, kb = tok * nb; k < nb; k++, kb++) {
+            for (int j = 0; j < 8; j++) act.sums[Int8Act.SUMS * kb + j] = a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1];
+        }
+    }
+
+    @Override
+    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
+        Simd.group(this, act, tok, row, out, o);
     }
 
     @Override
@@ -188,7 +198,7 @@ public final class Q4_KTensor extends Tensor {
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        if (int8Activations()) matmulInt8(x, xOff, 0, 1, out, outOff, 0, r0, r1);
         else Simd.matvec(this, x, xOff, out, outOff, r0, r1);
     }
 
@@ -203,93 +213,20 @@ public final class Q4_KTensor extends Tensor {
     static final class Simd {
         private static final int L = SimdShapes.L;
 
-        /** A thread's Q8_K activations (one per token) and their lane patterns for the row-group kernel. */
-        static final class Act {
-            Q8Activations[] tokens = new Q8Activations[0];
-            /**
-             * Per token, super-block, chunk i (0..31) and nibble p (0..3) of a short lane: the int8 values the nibble
-             * multiplies in even (low half) and odd (high half) short lanes, broadcast as one int.
-             */
-            int[] xp = new int[0];
-            /** Per token and super-block: the scale; per token, super-block and sub-block of 32: the sum of q. */
-            float[] dy = new float[0];
-            int[] bs32 = new int[0];
-            /** Super-blocks per token the patterns are laid out for. */
-            int nb = -1;
-        }
-
-        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
-
-        /** The thread's activations for n tokens, quantized again only where they changed. */
-        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
-            Act act = ACT.get();
-            int nb = cols / QK;
-            if (act.tokens.length < n) {
-                Q8Activations[] grown = java.util.Arrays.copyOf(act.tokens, n);
-                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations(Q8Activations.Kind.Q8_K);
-                act.tokens = grown;
-            }
-            if (act.dy.length < n * nb) {
-                act.xp = new int[n * nb * 128];
-                act.dy = new float[n * nb];
-                act.bs32 = new int[n * nb * 8];
-                act.nb = -1;
-            }
-            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
-                for (Q8Activations a : act.tokens) a.invalidate();
-                act.nb = nb;
-            }
-            for (int tok = 0; tok < n; tok++) {
-                Q8Activations a = act.tokens[tok];
-                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
-                byte[] q = a.q;
-                int[] xp = act.xp;
-                for (int k = 0, kb = tok * nb, o = kb * 128; k < nb; k++, kb++) {
-                    act.dy[kb] = a.d[k];
-                    for (int j = 0; j < 8; j++) act.bs32[8 * kb + j] = a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1];
-                    for (int i = 0; i < 32; i++) { // chunk i: bytes 4i .. 4i+3 of the nibbles, in group g = i / 8
-                        for (int p = 0; p < 4; p++, o++) { // nibble p of a short lane: low/high of its first/second byte
-                            int col = QK * k + 64 * (i >> 3) + 4 * (i & 7) + (p >> 1) + 32 * (p & 1);
-                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
-                        }
-                    }
-                }
-            }
-            return act;
-        }
-
-        /**
-         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
-         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
-         */
-        static void matmulGroups(Q4_KTensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-            Act act = activations(x, xOff, xStride, n, t.cols);
-            int end = Math.min(r1, t.groupedRows);
-            for (int r = r0; r < r1; ) {
-                if (r % L == 0 && r + L <= end) {
-                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
-                    r += L;
-                } else {
-                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
-                    r++;
-                }
-            }
-        }
-
         /**
          * One group of L rows and one token. A chunk's short lane holds 4 nibbles: those of its first and third
          * (bits 0-3, 8-11) belong to the group's low sub-block, the others to the high one. Each short lane sums 16
          * products of at most 15 * 127 per sub-block (no overflow); lanes 2r and 2r+1 are then added as ints, times
          * the sub-block scales in int lanes. The mins: bytes times the sub-block sums of q, in int lanes.
          */
-        private static void group(Q4_KTensor t, Act act, int tok, int row, float[] out, int o) {
+        static void group(Q4_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
             MemorySegment data = t.data;
             int nb = t.cols / QK;
-            int[] xp = act.xp, bs = act.bs32;
-            float[] dy = act.dy;
+            int[] xp = act.xp, bs = act.sums;
+            float[] dy = act.d;
             long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
             FloatVector acc = FloatVector.zero(F), corr = acc;
             for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
@@ -316,7 +253,7 @@ public final class Q4_KTensor extends Tensor {
                 IntVector msum = IntVector.zero(I);
                 for (int j = 0; j < 8; j++) {
                     IntVector m = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, base + 16L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    msum = msum.add(m.mul(bs[8 * kb + j]));
+                    msum = msum.add(m.mul(bs[Int8Act.SUMS * kb + j]));
                 }
                 FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
                 FloatVector dmin = FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN);

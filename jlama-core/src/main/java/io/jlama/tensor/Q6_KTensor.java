@@ -9,7 +9,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -61,29 +60,17 @@ public final class Q6_KTensor extends Tensor {
         return data.get(I8, b + SCALES + e / 16);
     }
 
-    /** The row-group repacking described above, for rows [0, groupedRows); rows past them are not copied. */
-    static MemorySegment groupRows(MemorySegment src, int groupedRows, long rowBytes, int g) {
-        int nb = (int) (rowBytes / BLOCK_BYTES);
-        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * GROUP_BYTES, 64);
-        byte[] out = new byte[g * GROUP_BYTES];
-        for (int r0 = 0; r0 < groupedRows; r0 += g) {
-            for (int k = 0; k < nb; k++) {
-                for (int r = 0; r < g; r++) {
-                    long b = (r0 + r) * rowBytes + (long) k * BLOCK_BYTES;
-                    putFloat(out, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
-                    for (int j = 0; j < 16; j++) out[4 * g + j * g + r] = src.get(I8, b + SCALES + j);
-                    for (int h = 0; h < 2; h++) {
-                        for (int l = 0; l < 32; l++) {
-                            out[groupOffset(g, r, h, PART_QL, l)] = src.get(I8, b + 64 * h + l);
-                            out[groupOffset(g, r, h, PART_QL32, l)] = src.get(I8, b + 64 * h + 32 + l);
-                            out[groupOffset(g, r, h, PART_QH, l)] = src.get(I8, b + QH + 32 * h + l);
-                        }
-                    }
-                }
-                MemorySegment.copy(out, 0, dst, I8, ((long) r0 * nb + (long) k * g) * GROUP_BYTES, out.length);
+    /** The row-group layout described above: row r's d, scales, and ql and qh bytes in their short lanes. */
+    static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
+        putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
+        for (int j = 0; j < 16; j++) group[4 * g + j * g + r] = src.get(I8, b + SCALES + j);
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                group[groupOffset(g, r, h, PART_QL, l)] = src.get(I8, b + 64 * h + l);
+                group[groupOffset(g, r, h, PART_QL32, l)] = src.get(I8, b + 64 * h + 32 + l);
+                group[groupOffset(g, r, h, PART_QH, l)] = src.get(I8, b + QH + 32 * h + l);
             }
         }
-        return dst;
     }
 
     /** Offset, from the start of a grouped super-block, of byte l (0..31) of a part of half h of the group's row r. */
@@ -136,9 +123,26 @@ public final class Q6_KTensor extends Tensor {
         return acc;
     }
 
+    /**
+     * Per super-block: for each half h and l-step c (l = 4c ..), 8 values p of a short lane: elements
+     * {@code 128h + l + (p & 1) + 32 (p >> 1)}.
+     */
+    private static final int[] PATTERN_COLS = new int[128];
+
+    static {
+        for (int i = 0; i < 16; i++) {
+            for (int p = 0; p < 8; p++) PATTERN_COLS[8 * i + p] = 128 * (i >> 3) + 4 * (i & 7) + (p & 1) + 32 * (p >> 1);
+        }
+    }
+
     @Override
-    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-        Simd.matmulGroups(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+    int[] int8PatternCols() {
+        return PATTERN_COLS;
+    }
+
+    @Override
+    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
+        Simd.group(this, act, tok, row, out, o);
     }
 
     @Override
@@ -175,7 +179,7 @@ public final class Q6_KTensor extends Tensor {
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (int8Activations()) Simd.matmulGroups(this, x, xOff, 0, 1, out, outOff, 0, r0, r1);
+        if (int8Activations()) matmulInt8(x, xOff, 0, 1, out, outOff, 0, r0, r1);
         else Simd.matvec(this, x, xOff, out, outOff, r0, r1);
     }
 
@@ -188,90 +192,20 @@ public final class Q6_KTensor extends Tensor {
     static final class Simd {
         private static final int L = SimdShapes.L;
 
-        /** A thread's Q8_K activations (one per token) and their lane patterns for the row-group kernel. */
-        static final class Act {
-            Q8Activations[] tokens = new Q8Activations[0];
-            /**
-             * Per token, super-block, half h, l-step c and value p (0..7) of a short lane: the int8 values the value
-             * multiplies in even (low half) and odd (high half) short lanes, broadcast as one int.
-             */
-            int[] xp = new int[0];
-            /** Per token and super-block: the scale. */
-            float[] dy = new float[0];
-            /** Super-blocks per token the patterns are laid out for. */
-            int nb = -1;
-        }
-
-        private static final ThreadLocal<Act> ACT = ThreadLocal.withInitial(Act::new);
-
-        /** The thread's activations for n tokens, quantized again only where they changed. */
-        static Act activations(float[] x, int xOff, int xStride, int n, int cols) {
-            Act act = ACT.get();
-            int nb = cols / QK;
-            if (act.tokens.length < n) {
-                Q8Activations[] grown = java.util.Arrays.copyOf(act.tokens, n);
-                for (int i = act.tokens.length; i < n; i++) grown[i] = new Q8Activations(Q8Activations.Kind.Q8_K);
-                act.tokens = grown;
-            }
-            if (act.dy.length < n * nb) {
-                act.xp = new int[n * nb * 128];
-                act.dy = new float[n * nb];
-                act.nb = -1;
-            }
-            if (act.nb != nb) { // token t's patterns start at t * nb: another length moves them all
-                for (Q8Activations a : act.tokens) a.invalidate();
-                act.nb = nb;
-            }
-            for (int tok = 0; tok < n; tok++) {
-                Q8Activations a = act.tokens[tok];
-                if (!a.quantize(x, xOff + tok * xStride, cols)) continue;
-                byte[] q = a.q;
-                int[] xp = act.xp;
-                for (int k = 0, kb = tok * nb, o = kb * 128; k < nb; k++, kb++) {
-                    act.dy[kb] = a.d[k];
-                    for (int i = 0; i < 16; i++) { // half i / 8, l = 4 (i % 8) ..
-                        for (int p = 0; p < 8; p++, o++) { // value p: elements l + (p & 1) + 32 (p >> 1) of the half
-                            int col = QK * k + 128 * (i >> 3) + 4 * (i & 7) + (p & 1) + 32 * (p >> 1);
-                            xp[o] = (q[col] & 0xFFFF) | (q[col + 2] << 16);
-                        }
-                    }
-                }
-            }
-            return act;
-        }
-
-        /**
-         * {@code out[outOff + t*outStride + r]} for tokens t < n and rows [r0, r1): whole row groups through
-         * {@link #group}, other rows through the scalar {@link #int8Dot} (same bits).
-         */
-        static void matmulGroups(Q6_KTensor t, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
-            Act act = activations(x, xOff, xStride, n, t.cols);
-            int end = Math.min(r1, t.groupedRows);
-            for (int r = r0; r < r1; ) {
-                if (r % L == 0 && r + L <= end) {
-                    for (int tok = 0; tok < n; tok++) group(t, act, tok, r, out, outOff + tok * outStride + r);
-                    r += L;
-                } else {
-                    for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = t.int8Dot(r, act.tokens[tok]);
-                    r++;
-                }
-            }
-        }
-
         /**
          * One group of L rows and one token. Per l-step a short lane holds 2 bytes of each part: 8 values, two of
          * each of the sub-blocks at +0, +2, +4, +6 of the quarter; q6 - 32 (-32 .. 31) times q8 is at most 4064 in
          * magnitude, and 4 l-steps add 8 of them per lane (32512: no overflow). Then lanes 2r and 2r+1 are added
          * as ints, times the signed sub-block scales in int lanes.
          */
-        private static void group(Q6_KTensor t, Act act, int tok, int row, float[] out, int o) {
+        static void group(Q6_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
             MemorySegment data = t.data;
             int nb = t.cols / QK;
             int[] xp = act.xp;
-            float[] dy = act.dy;
+            float[] dy = act.d;
             long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
             FloatVector acc = FloatVector.zero(F);
             for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {

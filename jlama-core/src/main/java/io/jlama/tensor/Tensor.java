@@ -66,13 +66,36 @@ public abstract class Tensor {
         this.pairedRows = REPACK_PAIRS && !VectorSupport.int8Activations(type) && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
         if (groupedRows > 0) {
             this.data = switch (type) {
-                case Q4_0 -> Q4_0Tensor.groupRows(data, groupedRows, rows, rowBytes, rowGroup);
-                case Q4_K -> Q4_KTensor.groupRows(data, groupedRows, rowBytes, rowGroup);
-                case Q6_K -> Q6_KTensor.groupRows(data, groupedRows, rowBytes, rowGroup);
+                case Q4_0 -> groupRows(data, Q4_0Tensor.GROUP_BYTES, Q4_0Tensor::packGroupRow);
+                case Q4_K -> groupRows(data, Q4_KTensor.GROUP_BYTES, Q4_KTensor::packGroupRow);
+                case Q6_K -> groupRows(data, Q6_KTensor.GROUP_BYTES, Q6_KTensor::packGroupRow);
                 default -> throw new IllegalStateException(type + " has no row-group layout");
             };
         }
         else this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
+    }
+
+    /** Writes the block of row r (of g) at {@code src[b ..]} into its places in a group's block image. */
+    interface GroupPacker {
+        void pack(MemorySegment src, long b, byte[] group, int g, int r);
+    }
+
+    /**
+     * The row-group copy of rows [0, groupedRows): block k of each group of rowGroup rows is {@code groupBytes} per
+     * row, laid out by the type's packer; rows past the last whole group are not copied (they are read from the
+     * file's bytes, {@link #data()}).
+     */
+    private MemorySegment groupRows(MemorySegment src, int groupBytes, GroupPacker packer) {
+        int g = rowGroup, nb = cols / type.blockSize;
+        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * groupBytes, 64);
+        byte[] group = new byte[g * groupBytes];
+        for (int r0 = 0; r0 < groupedRows; r0 += g) {
+            for (int k = 0; k < nb; k++) {
+                for (int r = 0; r < g; r++) packer.pack(src, (r0 + r) * rowBytes + (long) k * type.typeSize, group, g, r);
+                MemorySegment.copy(group, 0, dst, I8, ((long) r0 * nb + (long) k * g) * groupBytes, group.length);
+            }
+        }
+        return dst;
     }
 
     /**
@@ -189,8 +212,8 @@ public abstract class Tensor {
     }
 
     /**
-     * Row {@code row} times int8 activations in plain scalar code, with the bits of the type's row-group kernel:
-     * the reference twin of {@link #matmulInt8}. Only for types with row groups.
+     * Row {@code row} times int8 activations in plain scalar code, with the bits of the type's row-group kernel
+     * {@link #int8Group}: its reference twin. Only for types with row groups.
      */
     float int8Dot(int row, Q8Activations a) {
         throw new UnsupportedOperationException(type + " has no int8 kernel");
@@ -198,9 +221,44 @@ public abstract class Tensor {
 
     /**
      * {@link #matmul} for fewer than {@link Gemm#MIN_TOKENS} tokens when {@link #int8Activations}: the activations
-     * quantized to int8 blocks, the row groups through the type's vector kernel.
+     * quantized to int8 blocks, whole row groups through the type's vector kernel {@link #int8Group}, other rows
+     * through the scalar {@link #int8Dot} (the same bits).
      */
-    void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+    final void matmulInt8(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        Int8Act act = int8Act().prepare(this, x, xOff, xStride, n, cols);
+        int end = Math.min(r1, groupedRows);
+        for (int r = r0; r < r1; ) {
+            if (r % rowGroup == 0 && r + rowGroup <= end) {
+                for (int tok = 0; tok < n; tok++) int8Group(act, tok, r, out, outOff + tok * outStride + r);
+                r += rowGroup;
+            } else {
+                for (int tok = 0; tok < n; tok++) out[outOff + tok * outStride + r] = int8Dot(r, act.tokens[tok]);
+                r++;
+            }
+        }
+    }
+
+    private static final ThreadLocal<Int8Act[]> INT8_ACT = ThreadLocal.withInitial(() -> new Int8Act[GgmlType.values().length]);
+
+    /** The calling thread's {@link Int8Act} for this type (types with row groups). */
+    private Int8Act int8Act() {
+        Int8Act[] acts = INT8_ACT.get();
+        int i = type.ordinal();
+        if (acts[i] == null) acts[i] = new Int8Act(Q8Activations.Kind.of(type), int8PatternCols());
+        return acts[i];
+    }
+
+    /** The offsets in an activation block of the lane patterns the type's kernel reads (see {@link Int8Act}). */
+    int[] int8PatternCols() {
+        throw new UnsupportedOperationException(type + " has no int8 kernel");
+    }
+
+    /** Adds the type's per-block constants of token tok, from {@code act.tokens[tok]}, to act. */
+    void int8Constants(Int8Act act, int tok) {
+    }
+
+    /** Rows [row, row + rowGroup) (a whole group) times token tok of act, to {@code out[o ..]}: the vector kernel. */
+    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
         throw new UnsupportedOperationException(type + " has no int8 kernel");
     }
 
