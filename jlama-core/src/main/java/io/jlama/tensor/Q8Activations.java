@@ -1,5 +1,12 @@
 package io.jlama.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -70,13 +77,20 @@ final class Q8Activations {
         }
         this.cols = -1; // invalid until complete
         System.arraycopy(x, off, src, 0, cols);
-        if (kind == Kind.Q8_0) quantizeQ8_0(cols);
-        else quantizeQ8_K(cols);
+        if (VectorSupport.ENABLED) {
+            if (kind == Kind.Q8_0) Simd.quantizeQ8_0(src, q, d, sums, cols);
+            else Simd.quantizeQ8_K(src, q, d, sums, cols);
+        } else if (kind == Kind.Q8_0) {
+            quantizeQ8_0(src, q, d, sums, cols);
+        } else {
+            quantizeQ8_K(src, q, d, sums, cols);
+        }
         this.cols = cols;
         return true;
     }
 
-    private void quantizeQ8_0(int cols) {
+    /** The scalar Q8_0 quantization: the reference twin of {@link Simd#quantizeQ8_0}. */
+    static void quantizeQ8_0(float[] src, byte[] q, float[] d, int[] sums, int cols) {
         for (int b = 0, i = 0; i < cols; b++, i += QK) {
             float amax = 0f;
             for (int j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(src[i + j]));
@@ -92,7 +106,8 @@ final class Q8Activations {
         }
     }
 
-    private void quantizeQ8_K(int cols) {
+    /** The scalar Q8_K quantization: the reference twin of {@link Simd#quantizeQ8_K}. */
+    static void quantizeQ8_K(float[] src, byte[] q, float[] d, int[] sums, int cols) {
         for (int b = 0, i = 0; i < cols; b++, i += 256) {
             float max = 0f, amax = 0f;
             for (int j = 0; j < 256; j++) {
@@ -109,6 +124,71 @@ final class Q8Activations {
                 int s = 0;
                 for (int j = 0; j < 16; j++) s += q[i + 16 * g + j];
                 sums[16 * b + g] = s;
+            }
+        }
+    }
+
+    /**
+     * Vector API versions, bit-for-bit the scalar ones: the largest magnitude is a max over lanes (exact), the
+     * products are the same float multiplications, and rounding half to even is done by adding and subtracting
+     * 1.5 * 2^23, which is exact for the magnitudes here (at most 127.5), as in llama.cpp's {@code nearest_int}. Two
+     * threads quantize the same activations for their shares of a product, so this runs 2 x 4 times per layer and
+     * token. A nested class, loaded only with the module.
+     */
+    static final class Simd {
+        private static final float ROUND = 12582912f;
+
+        static void quantizeQ8_0(float[] src, byte[] q, float[] d, int[] sums, int cols) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            int lanes = F.length();
+            VectorSpecies<Byte> B = SimdShapes.B;
+            VectorMask<Byte> low = B.indexInRange(0, lanes); // byte lanes that hold values (B may be wider)
+            for (int b = 0, i = 0; i < cols; b++, i += QK) {
+                FloatVector m = FloatVector.fromArray(F, src, i).abs();
+                for (int j = lanes; j < QK; j += lanes) m = m.max(FloatVector.fromArray(F, src, i + j).abs());
+                float amax = m.reduceLanes(VectorOperators.MAX);
+                d[b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+                float id = amax != 0f ? 127f / amax : 0f;
+                IntVector sum = IntVector.zero(SimdShapes.I);
+                for (int j = 0; j < QK; j += lanes) {
+                    FloatVector v = FloatVector.fromArray(F, src, i + j).mul(id).add(ROUND).sub(ROUND);
+                    IntVector iv = (IntVector) v.convert(VectorOperators.F2I, 0);
+                    sum = sum.add(iv);
+                    ((ByteVector) iv.convertShape(VectorOperators.I2B, B, 0)).intoArray(q, i + j, low);
+                }
+                sums[b] = sum.reduceLanes(VectorOperators.ADD);
+            }
+        }
+
+        static void quantizeQ8_K(float[] src, byte[] q, float[] d, int[] sums, int cols) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            int lanes = F.length();
+            VectorSpecies<Byte> B = SimdShapes.B;
+            VectorMask<Byte> low = B.indexInRange(0, lanes);
+            for (int b = 0, i = 0; i < cols; b++, i += 256) {
+                FloatVector m = FloatVector.fromArray(F, src, i).abs();
+                for (int j = lanes; j < 256; j += lanes) m = m.max(FloatVector.fromArray(F, src, i + j).abs());
+                float amax = m.reduceLanes(VectorOperators.MAX);
+                if (amax == 0f) {
+                    java.util.Arrays.fill(q, i, i + 256, (byte) 0);
+                    java.util.Arrays.fill(sums, 16 * b, 16 * b + 16, 0);
+                    d[b] = 0f;
+                    continue;
+                }
+                int first = i; // the first value of largest magnitude gives the sign, as in the scalar loop
+                while (Math.abs(src[first]) != amax) first++;
+                float iscale = -127f / src[first];
+                for (int g = 0; g < 16; g++) {
+                    IntVector sum = IntVector.zero(SimdShapes.I);
+                    for (int j = 16 * g; j < 16 * g + 16; j += lanes) {
+                        FloatVector v = FloatVector.fromArray(F, src, i + j).mul(iscale).add(ROUND).sub(ROUND);
+                        IntVector iv = ((IntVector) v.convert(VectorOperators.F2I, 0)).min(127);
+                        sum = sum.add(iv);
+                        ((ByteVector) iv.convertShape(VectorOperators.I2B, B, 0)).intoArray(q, i + j, low);
+                    }
+                    sums[16 * b + g] = sum.reduceLanes(VectorOperators.ADD);
+                }
+                d[b] = 1f / iscale;
             }
         }
     }

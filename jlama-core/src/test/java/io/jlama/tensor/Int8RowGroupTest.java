@@ -69,6 +69,47 @@ class Int8RowGroupTest {
     }
 
     /**
+     * The vector quantizers have their scalar twins' bits on random blocks, blocks of exact rounding ties (k + 0.5
+     * with the largest magnitude 127, so that the scale is 1), all-zero blocks, and blocks whose largest magnitude is
+     * negative or occurs twice with both signs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Q8_0", "Q8_K"})
+    void vectorQuantizationHasTheScalarBits(String kindName) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Q8Activations.Kind kind = Q8Activations.Kind.valueOf(kindName);
+        int cols = 4096, block = kind.block;
+        Random rnd = new Random(11);
+        float[] x = new float[cols];
+        for (int b = 0; b < cols / block; b++) {
+            for (int j = 0; j < block; j++) {
+                int i = b * block + j;
+                x[i] = switch (b % 5) {
+                    case 0 -> (float) rnd.nextGaussian() * (float) Math.pow(10, rnd.nextInt(6) - 3);
+                    case 1 -> j == 0 ? 127f : rnd.nextInt(254) - 127 + 0.5f;
+                    case 2 -> 0f;
+                    case 3 -> j == 3 ? -50f : (float) rnd.nextGaussian();
+                    default -> j == 1 ? 8f : j == 5 ? -8f : (float) rnd.nextGaussian();
+                };
+            }
+        }
+        int nb = cols / block, ns = cols / kind.sumGroup;
+        byte[] qs = new byte[cols], qv = new byte[cols];
+        float[] ds = new float[nb], dv = new float[nb];
+        int[] ss = new int[ns], sv = new int[ns];
+        if (kind == Q8Activations.Kind.Q8_0) {
+            Q8Activations.quantizeQ8_0(x, qs, ds, ss, cols);
+            Q8Activations.Simd.quantizeQ8_0(x, qv, dv, sv, cols);
+        } else {
+            Q8Activations.quantizeQ8_K(x, qs, ds, ss, cols);
+            Q8Activations.Simd.quantizeQ8_K(x, qv, dv, sv, cols);
+        }
+        assertArrayEquals(qs, qv);
+        for (int b = 0; b < nb; b++) assertEquals(Float.floatToRawIntBits(ds[b]), Float.floatToRawIntBits(dv[b]), "scale " + b);
+        assertArrayEquals(ss, sv);
+    }
+
+    /**
      * Grouped rows, a tail of ungrouped rows, and row ranges that start and end inside groups: the kernel has the
      * twin's bits, and the twin (which reads the row-group layout) equals the float dot product of the file's
      * dequantized rows with the quantized activations within 1e-5 * sum|w_i * xq_i| (a float sum in another order).
