@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
  * that the matrix-vector kernel holds one row per lane: block k of a group is G f16 scales, then 4 chunks of 2G
  * short lanes; short lane l of chunk c holds bytes 4c+2h and 4c+2h+1 (h = l % 2) of row l / 2. The activations
  * are quantized to int8 blocks first, as llama.cpp does ({@link Q8Activations}), and the products summed in 16-bit
- * lanes: no int-to-float conversion per weight. Rows past the last whole group keep the file's layout.
+ * lanes: no int-to-float conversion per weight. Rows past the last whole group are read from the file's bytes.
  */
 public final class Q4_0Tensor extends Tensor {
     static final int QK = 32;

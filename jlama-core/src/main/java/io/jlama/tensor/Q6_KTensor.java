@@ -23,10 +23,10 @@ import java.nio.ByteOrder;
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
  * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
- * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), the 16 scales ({@code [j][row]}, G bytes each), then for each half h and
- * l-step c (l = 4c .. 4c+3) three chunks of 2G short lanes, from {@code ql[64h + l]}, {@code ql[64h + 32 + l]} and
- * {@code qh[32h + l]}: short lane s of a chunk holds bytes 2(s % 2) and 2(s % 2) + 1 of those 4 of row s / 2. Rows
- * past the last whole group are read from the file's bytes.
+ * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), the 16 scales ({@code [j][row]},
+ * G bytes each), then for each half h and l-step c (l = 4c .. 4c+3) three chunks of 2G short lanes, from
+ * {@code ql[64h + l]}, {@code ql[64h + 32 + l]} and {@code qh[32h + l]}: short lane s of a chunk holds bytes
+ * 2(s % 2) and 2(s % 2) + 1 of those 4 of row s / 2. Rows past the last whole group are read from the file's bytes.
  */
 public final class Q6_KTensor extends Tensor {
     static final int QK = KQuants.QK;

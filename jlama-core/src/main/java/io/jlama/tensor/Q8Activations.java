@@ -58,10 +58,6 @@ final class Q8Activations {
     /** Per {@link Kind#sumGroup} values: the sum of the int8 values. */
     int[] sums = new int[0];
 
-    Q8Activations() {
-        this(Kind.Q8_0);
-    }
-
     Q8Activations(Kind kind) {
         this.kind = kind;
     }

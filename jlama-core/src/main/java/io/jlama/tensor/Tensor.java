@@ -13,8 +13,9 @@ import java.nio.ByteOrder;
  * exact dequantization, a plain scalar dot product, and a Vector API dot product that must agree with the scalar one
  * within float rounding.
  *
- * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations now,
- * int8-quantized activations later) stays inside the type.
+ * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations, or, for
+ * Q4_0, Q4_K and Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
+ * the type.
  */
 public abstract class Tensor {
     protected static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -36,7 +37,7 @@ public abstract class Tensor {
 
     protected final String name;
     protected final GgmlType type;
-    /** The bytes the kernels read: the file's, or the pair-interleaved copy. */
+    /** The bytes the kernels read: the file's, the pair-interleaved copy, or the row-group copy. */
     protected final MemorySegment data;
     /** The bytes as stored in the file. */
     private final MemorySegment fileData;
@@ -46,8 +47,9 @@ public abstract class Tensor {
     /** Rows [0, pairedRows) are stored as interleaved pairs; 0 when the layout is the file's. */
     private final int pairedRows;
     /**
-     * Rows per row group (the float lane count) when the type is repacked into row groups (see
-     * {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows) are grouped; the rest keep the file's layout.
+     * Rows per row group (the float lane count) when the type is repacked into row groups for its int8 kernel (see
+     * {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows) are grouped; the
+     * rest are read from the file's bytes.
      */
     protected final int rowGroup;
     protected final int groupedRows;
@@ -71,8 +73,9 @@ public abstract class Tensor {
                 case Q6_K -> groupRows(data, Q6_KTensor.GROUP_BYTES, Q6_KTensor::packGroupRow);
                 default -> throw new IllegalStateException(type + " has no row-group layout");
             };
+        } else {
+            this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
         }
-        else this.data = pairedRows > 0 ? interleavePairs(data, pairedRows, rows, rowBytes, type.typeSize) : data;
     }
 
     /** Writes the block of row r (of g) at {@code src[b ..]} into its places in a group's block image. */
