@@ -15,8 +15,9 @@ import java.nio.ByteOrder;
  * Q4_0 weights: blocks of 32 elements in 18 bytes, an f16 scale {@code d} then 16 bytes of nibbles. Byte j holds
  * element j in its low nibble and element j+16 in its high nibble; a nibble n stands for {@code (n - 8) * d}.
  *
- * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count), so
- * that the matrix-vector kernel holds one row per lane: block k of a group is G f16 scales, then 4 chunks of 2G
+ * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows ({@link
+ * VectorSupport#int8GroupRows}: one per float lane, 16 at 8 lanes, walked as two halves), so that the
+ * matrix-vector kernel holds one row per lane: block k of a group is G f16 scales, then 4 chunks of 2G
  * short lanes; short lane l of chunk c holds bytes 4c+2h and 4c+2h+1 (h = l % 2) of row l / 2. The activations
  * are quantized to int8 blocks first, as llama.cpp does ({@link Q8Activations}), and the products summed in 16-bit
  * lanes: no int-to-float conversion per weight. Rows past the last whole group are read from the file's bytes.
@@ -136,7 +137,8 @@ public final class Q4_0Tensor extends Tensor {
 
     @Override
     void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
-        Simd.group(this, act, tok, row, out, o);
+        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, out, o);
+        else Simd.groupHalves(this, act, tok, row, out, o);
     }
 
     @Override
@@ -200,6 +202,62 @@ public final class Q4_0Tensor extends Tensor {
                 corr = d.fma(FloatVector.broadcast(F, c8[kb]), corr);
             }
             acc.sub(corr).intoArray(out, o);
+        }
+
+        /**
+         * {@link #group} for a group of 2L rows (16 at 8 lanes): each 4L-byte chunk is two L-row halves, which share
+         * the activation broadcasts and the per-block scalar work.
+         */
+        static void groupHalves(Q4_0Tensor t, Int8Act act, int tok, int row, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK, g2 = 2 * L;
+            int[] xp = act.xp;
+            float[] dx = act.d, c8 = act.c;
+            long base = row * t.rowBytes, step = (long) g2 * BLOCK_BYTES;
+            FloatVector acc0 = FloatVector.zero(F), corr0 = acc0, acc1 = acc0, corr1 = acc0;
+            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
+                ShortVector s0 = ShortVector.zero(S2), s1 = s0;
+                long q0 = base + 2L * g2;
+                for (int c = 0; c < 4; c++, q0 += 4L * g2, xo += 4) {
+                    ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector w = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector a = IntVector.broadcast(I, xp[xo]).reinterpretAsShorts();
+                    s0 = s0.add(v.and((short) 0x0F).mul(a));
+                    s1 = s1.add(w.and((short) 0x0F).mul(a));
+                    a = IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts();
+                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a));
+                    s1 = s1.add(w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a));
+                    a = IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts();
+                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a));
+                    s1 = s1.add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a));
+                    a = IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts();
+                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 12).mul(a));
+                    s1 = s1.add(w.lanewise(VectorOperators.LSHR, 12).mul(a));
+                }
+                // SimdShapes.f16ToFloats written out (as a call it was not inlined into this kernel)
+                IntVector h = ((IntVector) ShortVector.fromMemorySegment(SimdShapes.S, data, base, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13);
+                h = h.and(0x8FFFE000).lanewise(VectorOperators.OR, 0x7F800000, h.and(0x0FFFE000).compare(VectorOperators.GE, 0x0F800000));
+                FloatVector d0 = h.reinterpretAsFloats().mul(0x1p112f);
+                h = ((IntVector) ShortVector.fromMemorySegment(SimdShapes.S, data, base + 2L * L, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13);
+                h = h.and(0x8FFFE000).lanewise(VectorOperators.OR, 0x7F800000, h.and(0x0FFFE000).compare(VectorOperators.GE, 0x0F800000));
+                FloatVector d1 = h.reinterpretAsFloats().mul(0x1p112f);
+                FloatVector c = FloatVector.broadcast(F, c8[kb]);
+                IntVector p = s0.reinterpretAsInts();
+                IntVector i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc0 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d0, acc0);
+                corr0 = d0.fma(c, corr0);
+                p = s1.reinterpretAsInts();
+                i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                acc1 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d1, acc1);
+                corr1 = d1.fma(c, corr1);
+            }
+            acc0.sub(corr0).intoArray(out, o);
+            acc1.sub(corr1).intoArray(out, o + L);
         }
 
         static float dot(Q4_0Tensor t, int row, float[] x, int xOff) {

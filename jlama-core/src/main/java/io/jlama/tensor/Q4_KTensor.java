@@ -19,8 +19,9 @@ import java.nio.ByteOrder;
  * and element {@code 64g + 32 + l} (sub-block 2g+1) in its high nibble. A nibble n of sub-block j stands for
  * {@code (d*sc[j])*n - (dmin*m[j])}: two exact products and one rounded subtraction, as ggml computes it (no FMA).
  *
- * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
- * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
+ * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows ({@link
+ * VectorSupport#int8GroupRows}: one per float lane, 16 at 8 lanes) and multiplied with int8 activations as
+ * llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
  * {@value #GROUP_BYTES} bytes per row: G {@code d} then G {@code dmin} as f32 (converted once: an f16 conversion in
  * lanes was a helper call that C2 did not inline into the kernel, and cost 20% of the decoding speed), the 8 scales
  * then the 8 mins unpacked to bytes ({@code [j][row]}, G bytes each), then 32 chunks of 2G short lanes: short lane l
@@ -142,7 +143,8 @@ public final class Q4_KTensor extends Tensor {
 
     @Override
     void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
-        Simd.group(this, act, tok, row, out, o);
+        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, out, o);
+        else Simd.groupHalves(this, act, tok, row, out, o);
     }
 
     @Override
@@ -261,6 +263,74 @@ public final class Q4_KTensor extends Tensor {
                 corr = ((FloatVector) msum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(dmin, corr);
             }
             acc.sub(corr).intoArray(out, o);
+        }
+
+        /**
+         * {@link #group} for a group of 2L rows (16 at 8 lanes): each 4L-byte chunk is two L-row halves, which share
+         * the activation broadcasts and the per-super-block scalar work.
+         */
+        static void groupHalves(Q4_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            VectorSpecies<Integer> I = SimdShapes.I;
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK, g2 = 2 * L;
+            int[] xp = act.xp, bs = act.sums;
+            float[] dy = act.d;
+            long base = (long) row * nb * GROUP_BYTES, step = (long) g2 * GROUP_BYTES;
+            FloatVector acc0 = FloatVector.zero(F), corr0 = acc0, acc1 = acc0, corr1 = acc0;
+            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+                IntVector isum0 = IntVector.zero(I), isum1 = isum0;
+                long q0 = base + 24L * g2;
+                for (int g = 0; g < 4; g++) {
+                    ShortVector lo0 = ShortVector.zero(S2), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+                    for (int c = 0; c < 8; c++, q0 += 4L * g2, xo += 4) {
+                        ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector w = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector a = IntVector.broadcast(I, xp[xo]).reinterpretAsShorts();
+                        lo0 = lo0.add(v.and((short) 0x0F).mul(a));
+                        lo1 = lo1.add(w.and((short) 0x0F).mul(a));
+                        a = IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts();
+                        hi0 = hi0.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a));
+                        hi1 = hi1.add(w.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a));
+                        a = IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts();
+                        lo0 = lo0.add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a));
+                        lo1 = lo1.add(w.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a));
+                        a = IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts();
+                        hi0 = hi0.add(v.lanewise(VectorOperators.LSHR, 12).mul(a));
+                        hi1 = hi1.add(w.lanewise(VectorOperators.LSHR, 12).mul(a));
+                    }
+                    long sc = base + 8L * g2 + 2L * g * g2;
+                    IntVector p = lo0.reinterpretAsInts();
+                    IntVector il = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    p = hi0.reinterpretAsInts();
+                    IntVector ih = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    IntVector s0 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector s1 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    isum0 = isum0.add(il.mul(s0)).add(ih.mul(s1));
+                    p = lo1.reinterpretAsInts();
+                    il = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    p = hi1.reinterpretAsInts();
+                    ih = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+                    s0 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s1 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    isum1 = isum1.add(il.mul(s0)).add(ih.mul(s1));
+                }
+                IntVector msum0 = IntVector.zero(I), msum1 = msum0;
+                for (int j = 0; j < 8; j++) {
+                    long m = base + 16L * g2 + (long) j * g2;
+                    int b = bs[Int8Act.SUMS * kb + j];
+                    msum0 = msum0.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
+                    msum1 = msum1.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
+                }
+                float y = dy[kb];
+                acc0 = ((FloatVector) isum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN), acc0);
+                acc1 = ((FloatVector) isum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN), acc1);
+                corr0 = ((FloatVector) msum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2, ByteOrder.LITTLE_ENDIAN), corr0);
+                corr1 = ((FloatVector) msum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2 + 4L * L, ByteOrder.LITTLE_ENDIAN), corr1);
+            }
+            acc0.sub(corr0).intoArray(out, o);
+            acc1.sub(corr1).intoArray(out, o + L);
         }
 
         static void matvec(Q4_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {

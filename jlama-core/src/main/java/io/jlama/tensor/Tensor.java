@@ -47,7 +47,8 @@ public abstract class Tensor {
     /** Rows [0, pairedRows) are stored as interleaved pairs; 0 when the layout is the file's. */
     private final int pairedRows;
     /**
-     * Rows per row group (the float lane count) when the type is repacked into row groups for its int8 kernel (see
+     * Rows per row group ({@link VectorSupport#int8GroupRows}) when the type is repacked into row groups for its
+     * int8 kernel (see
      * {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows) are grouped; the
      * rest are read from the file's bytes.
      */
@@ -63,7 +64,7 @@ public abstract class Tensor {
         this.cols = cols;
         this.rowBytes = type.rowBytes(cols);
         if (data.byteSize() < rowBytes * rows) throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
-        this.rowGroup = VectorSupport.int8Activations(type, rows) ? VectorSupport.floatLanes() : 0;
+        this.rowGroup = VectorSupport.int8Activations(type, rows) ? VectorSupport.int8GroupRows(type) : 0;
         this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
         this.pairedRows = REPACK_PAIRS && !VectorSupport.int8Activations(type) && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
         if (groupedRows > 0) {

@@ -35,9 +35,20 @@ public final class VectorSupport {
         return (type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K) && Tensor.REPACK_PAIRS;
     }
 
+    /**
+     * Rows per row group of a type's int8 kernel: one per float lane, but for Q4_0 and Q4_K 16 at 8 lanes too, where
+     * the kernel walks a group as two halves that share the activation broadcasts (decoding at 8 lanes, same-hour
+     * A/B: Q4_K_M 29-31 -> 35-36 tok/s, Q4_0 27-29 -> 34-37); 0 when the vector kernels are off. (Q6_K's kernel holds 8 accumulators already: two
+     * halves would not fit AVX2's 16 registers.)
+     */
+    static int int8GroupRows(GgmlType type) {
+        int lanes = floatLanes();
+        return lanes == 8 && (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) ? 16 : lanes;
+    }
+
     /** Whether a matrix of this type and row count multiplies int8 activations (it has whole row groups). */
     public static boolean int8Activations(GgmlType type, long rows) {
-        return int8Activations(type) && floatLanes() > 0 && rows >= floatLanes();
+        return int8Activations(type) && int8GroupRows(type) > 0 && rows >= int8GroupRows(type);
     }
 
     /** Loaded only when the module is present. */

@@ -124,7 +124,7 @@ class Int8RowGroupTest {
             MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
             VectorScalarTwinTest.fillRandom(seg, type, rows, cols, rnd);
             Tensor t = TensorFixtures.wrap(type, seg, rows, cols);
-            int lanes = VectorSupport.int8Activations(type, rows) ? VectorSupport.floatLanes() : 0; // 0: scalar or -Djlama.repack=false
+            int lanes = VectorSupport.int8Activations(type, rows) ? VectorSupport.int8GroupRows(type) : 0; // 0: scalar or -Djlama.repack=false
             assertEquals(lanes, t.rowGroup, "row group");
             assertEquals(lanes > 0 ? rows - rows % lanes : 0, t.groupedRows);
             for (int r = 0; r < rows; r++) assertArrayEquals(fileRow(type, seg, r, cols), TensorFixtures.dequantizeRow(t, r), "row " + r);
