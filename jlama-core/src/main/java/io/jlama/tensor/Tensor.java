@@ -48,9 +48,8 @@ public abstract class Tensor {
     private final int pairedRows;
     /**
      * Rows per row group ({@link VectorSupport#int8GroupRows}) when the type is repacked into row groups for its
-     * int8 kernel (see
-     * {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows) are grouped; the
-     * rest are read from the file's bytes.
+     * int8 kernel (see {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
+     * are grouped; the rest are read from the file's bytes.
      */
     protected final int rowGroup;
     protected final int groupedRows;
