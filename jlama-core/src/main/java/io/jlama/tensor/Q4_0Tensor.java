@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * element j in its low nibble and element j+16 in its high nibble; a nibble n stands for {@code (n - 8) * d}.
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows ({@link
- * VectorSupport#int8GroupRows}: one per float lane, 16 at 8 lanes, walked as two halves), so that the
+ * VectorSupport#int8GroupRows}: two per float lane at 8 and 16 lanes, walked as two halves), so that the
  * matrix-vector kernel holds one row per lane: block k of a group is G f16 scales, then 4 chunks of 2G
  * short lanes; short lane l of chunk c holds bytes 4c+2h and 4c+2h+1 (h = l % 2) of row l / 2. The activations
  * are quantized to int8 blocks first, as llama.cpp does ({@link Q8Activations}), and the products summed in 16-bit
@@ -205,7 +205,7 @@ public final class Q4_0Tensor extends Tensor {
         }
 
         /**
-         * {@link #group} for a group of 2L rows (16 at 8 lanes): each 4L-byte chunk is two L-row halves, which share
+         * {@link #group} for a group of 2L rows (16 at 8 lanes, 32 at 16): each 4L-byte chunk is two L-row halves, which share
          * the activation broadcasts and the per-block scalar work.
          */
         static void groupHalves(Q4_0Tensor t, Int8Act act, int tok, int row, float[] out, int o) {

@@ -25,9 +25,9 @@ public abstract class Tensor {
 
     /**
      * Row ranges handed to {@link #matmul} should be multiples of this: the GEMM panel height and the largest row
-     * group (16 float lanes) divide it.
+     * group ({@link VectorSupport#int8GroupRows}: 32 rows of Q4_0 at 16 lanes) divide it.
      */
-    public static final int ROW_TILE = 16;
+    public static final int ROW_TILE = 32;
 
     /**
      * Whether block types are repacked at load with each pair of rows interleaved block by block (see
