@@ -19,8 +19,7 @@ public final class F16Tensor extends Tensor {
     final boolean finite;
 
     public F16Tensor(GgufTensor t) {
-        super(t);
-        finite = VectorSupport.ENABLED && Simd.allFinite(data, (long) rows * cols);
+        this(t.name(), t.data(), Math.toIntExact(t.rows()), Math.toIntExact(t.cols()));
     }
 
     public F16Tensor(String name, MemorySegment data, int rows, int cols) {

@@ -26,6 +26,8 @@ public final class Q4_0Tensor extends Tensor {
     static final int QK = 32;
     static final int BLOCK_BYTES = 18;
     static final int QS = 2; // offset of the nibbles in a block
+    /** Bytes per row and block in a row group: the same 18 as in the file. */
+    static final int GROUP_BYTES = BLOCK_BYTES;
 
     public Q4_0Tensor(GgufTensor t) {
         super(t);
@@ -34,9 +36,6 @@ public final class Q4_0Tensor extends Tensor {
     public Q4_0Tensor(String name, MemorySegment data, int rows, int cols) {
         super(name, GgmlType.Q4_0, data, rows, cols);
     }
-
-    /** Bytes per row and block in a row group: the same 18 as in the file. */
-    static final int GROUP_BYTES = BLOCK_BYTES;
 
     /** The row-group layout described above: row r's scale, then its nibble bytes in their short lanes. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
