@@ -140,6 +140,22 @@ public final class Q4_0Tensor extends Tensor {
         else Simd.groupHalves(this, act, tok, row, out, o);
     }
 
+    /** The panel steps in the kernel's chunk order: the same patterns as one token's kernel. */
+    @Override
+    int[] int8GemmPatternCols() {
+        return PATTERN_COLS;
+    }
+
+    @Override
+    int int8GemmBlock() {
+        return QK;
+    }
+
+    @Override
+    void int8GemmPanel(int row, short[] p, float[] sc, float[] of) {
+        Simd.panel(this, row, p, sc);
+    }
+
     @Override
     protected void dequantizeVector(int row, int col0, int n, float[] dst, int off) {
         // A grouped row is decoded from the file's copy, where it is contiguous: batches of 4+ tokens go through the
@@ -257,6 +273,31 @@ public final class Q4_0Tensor extends Tensor {
             }
             acc0.sub(corr0).intoArray(out, o);
             acc1.sub(corr1).intoArray(out, o + L);
+        }
+
+        /**
+         * The {@link Int8Gemm} panel of rows [row, row + 2L): a chunk's 4 nibbles of each short lane, minus 8, are
+         * steps 4c .. 4c+3 of the block (the order of {@link #PATTERN_COLS}); the scales are the rows' f16 scales.
+         */
+        static void panel(Q4_0Tensor t, int row, short[] p, float[] sc) {
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int g = t.rowGroup, nb = t.cols / QK;
+            for (int h = 0; h < 2; h++) {
+                int r = row + h * L, in = r % g;
+                long base = (long) (r / g) * g * t.rowBytes;
+                for (int k = 0; k < nb; k++, base += (long) g * BLOCK_BYTES) {
+                    for (int i = 0; i < L; i++) sc[(2 * k + h) * L + i] = Float.float16ToFloat(data.get(I16_LE, base + 2L * (in + i)));
+                    long q0 = base + 2L * g + 4L * in;
+                    for (int c = 0, o = (32 * k + h) * 2 * L; c < 4; c++, q0 += 4L * g, o += 16 * L) {
+                        ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        v.and((short) 0x0F).sub((short) 8).intoArray(p, o);
+                        v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).intoArray(p, o + 4 * L);
+                        v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).intoArray(p, o + 8 * L);
+                        v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).intoArray(p, o + 12 * L);
+                    }
+                }
+            }
         }
 
         static float dot(Q4_0Tensor t, int row, float[] x, int xOff) {

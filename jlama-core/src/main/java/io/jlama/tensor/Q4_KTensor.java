@@ -141,6 +141,38 @@ public final class Q4_KTensor extends Tensor {
         }
     }
 
+    /**
+     * The {@link Int8Gemm} panel's steps per super-block: sub-block j's 16 steps, step 2c + b taking elements
+     * 32j + 4c + b (even lanes) and 2 further, the nibbles of chunk 8(j / 2) + c (low or high nibbles by j's parity;
+     * first or second byte of each lane by b).
+     */
+    private static final int[] GEMM_PATTERN_COLS = new int[128];
+
+    static {
+        for (int s = 0; s < 128; s++) GEMM_PATTERN_COLS[s] = 32 * (s >> 4) + 4 * ((s >> 1) & 7) + (s & 1);
+    }
+
+    @Override
+    int[] int8GemmPatternCols() {
+        return GEMM_PATTERN_COLS;
+    }
+
+    /** Sub-blocks of 32: the scale {@code d*sc[j]} and the offset {@code 8*d*sc[j] - dmin*m[j]} (nibbles minus 8). */
+    @Override
+    int int8GemmBlock() {
+        return 32;
+    }
+
+    @Override
+    boolean int8GemmOffsets() {
+        return true;
+    }
+
+    @Override
+    void int8GemmPanel(int row, short[] p, float[] sc, float[] of) {
+        Simd.panel(this, row, p, sc, of);
+    }
+
     @Override
     void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
         if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, out, o);
@@ -331,6 +363,40 @@ public final class Q4_KTensor extends Tensor {
             }
             acc0.sub(corr0).intoArray(out, o);
             acc1.sub(corr1).intoArray(out, o + L);
+        }
+
+        /**
+         * The {@link Int8Gemm} panel of rows [row, row + 2L), in the order of {@link #GEMM_PATTERN_COLS}: chunk
+         * 8g + c gives steps 2c and 2c + 1 of sub-blocks 2g (its low nibbles) and 2g + 1 (its high nibbles), minus 8.
+         */
+        static void panel(Q4_KTensor t, int row, short[] p, float[] sc, float[] of) {
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int g = t.rowGroup, nb = t.cols / QK;
+            for (int h = 0; h < 2; h++) {
+                int r = row + h * L, in = r % g;
+                long base = (long) (r / g) * nb * g * GROUP_BYTES;
+                for (int k = 0; k < nb; k++, base += (long) g * GROUP_BYTES) {
+                    for (int i = 0; i < L; i++) {
+                        float d = data.get(F32_LE, base + 4L * (in + i)), dmin = data.get(F32_LE, base + 4L * g + 4L * (in + i));
+                        for (int j = 0; j < 8; j++) {
+                            float ds = d * (data.get(I8, base + 8L * g + (long) j * g + in + i) & 0xFF);
+                            int at = (2 * (8 * k + j) + h) * L + i;
+                            sc[at] = ds;
+                            of[at] = 8 * ds - dmin * (data.get(I8, base + 16L * g + (long) j * g + in + i) & 0xFF);
+                        }
+                    }
+                    long q0 = base + 24L * g + 4L * in;
+                    for (int i = 0; i < 32; i++, q0 += 4L * g) {
+                        ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        int lo = 16 * (8 * k + 2 * (i >> 3)) + 2 * (i & 7), hi = lo + 16; // steps of sub-blocks 2g, 2g + 1
+                        v.and((short) 0x0F).sub((short) 8).intoArray(p, (2 * lo + h) * 2 * L);
+                        v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).intoArray(p, (2 * lo + 2 + h) * 2 * L);
+                        v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).intoArray(p, (2 * hi + h) * 2 * L);
+                        v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).intoArray(p, (2 * hi + 2 + h) * 2 * L);
+                    }
+                }
+            }
         }
 
         static void matvec(Q4_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {

@@ -265,6 +265,38 @@ public abstract class Tensor {
         throw new UnsupportedOperationException(type + " has no int8 kernel");
     }
 
+    /**
+     * For types whose batches go through the {@link Int8Gemm}: per activation block, the offset of the int8 value each
+     * panel step carries in its even short lanes (the odd ones: 2 further, as in {@link Int8Act}), in the order
+     * {@link #int8GemmPanel} lays out the steps; null for other types.
+     */
+    int[] int8GemmPatternCols() {
+        return null;
+    }
+
+    /** Columns per scale of the {@link Int8Gemm} panel (a divisor of the activation block). */
+    int int8GemmBlock() {
+        throw new UnsupportedOperationException(type + " has no int8 GEMM");
+    }
+
+    /**
+     * Whether the panel has per-block offsets, multiplied by the block's activation sum: then {@link
+     * #int8Constants} keeps in {@link Int8Act#sums} the sum of q over each panel block of an activation block.
+     */
+    boolean int8GemmOffsets() {
+        return false;
+    }
+
+    /**
+     * Decodes rows {@code [row, row + 2L)} (whole row groups) into an {@link Int8Gemm} panel: per step s (of cols / 2)
+     * two short vectors of L rows, {@code p[(2s + v) * 2L + 2r + h]} the signed weight of row {@code row + vL + r}
+     * that multiplies the int8 value h of step s's pattern; per block k of {@link #int8GemmBlock} columns and row i,
+     * the scale {@code sc[k*2L + i]} and, with offsets, {@code of[k*2L + i]}: the weight is {@code p * sc + of}.
+     */
+    void int8GemmPanel(int row, short[] p, float[] sc, float[] of) {
+        throw new UnsupportedOperationException(type + " has no int8 GEMM");
+    }
+
     /** Row {@code row} dotted with {@code x[xOff ..]}, through the vector kernel when it is enabled. */
     public final float dot(int row, float[] x, int xOff) {
         return VectorSupport.ENABLED ? dotVector(row, x, xOff) : dotScalar(row, x, xOff);
@@ -272,8 +304,8 @@ public abstract class Tensor {
 
     /**
      * {@code out[t*outStride + r] = row r . x[t*xStride ..]} for tokens {@code t < n} and rows {@code r0 <= r < r1}.
-     * Batches of {@link Gemm#MIN_TOKENS} tokens or more go through the tiled {@link Gemm}; fewer use the per-row dot
-     * kernels. Callers split row ranges across threads, preferably in multiples of {@link #ROW_TILE}.
+     * Batches of {@link Gemm#MIN_TOKENS} tokens or more go through the tiled {@link Gemm} (types with int8
+     * activations: the {@link Int8Gemm}); fewer use the per-row dot kernels. Callers split row ranges across threads, preferably in multiples of {@link #ROW_TILE}.
      */
     public void matmul(float[] x, int xStride, int n, float[] out, int outStride, int r0, int r1) {
         matmul(x, 0, xStride, n, out, 0, outStride, r0, r1);
@@ -290,9 +322,24 @@ public abstract class Tensor {
                 matmulInt8(x, xOff, xStride, n, out, outOff, outStride, r0, r1);
                 return;
             }
-            // a batch: the float GEMM on the int8-rounded activations, so that it computes what one token at a time
-            // does up to float rounding
-            x = Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
+            int a = r0, b = r0;
+            if (int8GemmPatternCols() != null) {
+                a = Int8Gemm.tiledStart(r0);
+                b = Int8Gemm.tiledEnd(this, r1);
+            }
+            if (a < b) { // a batch: whole tiles of row groups through the int8 GEMM
+                Int8Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, a, b);
+                if (a == r0 && b == r1) return;
+            }
+            // other rows of a batch: the float GEMM on the int8-rounded activations, so that it computes what one
+            // token at a time does up to float rounding
+            float[] rounded = Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
+            if (a < b) {
+                if (r0 < a) Gemm.matmul(this, rounded, 0, cols, n, out, outOff, outStride, r0, a);
+                if (b < r1) Gemm.matmul(this, rounded, 0, cols, n, out, outOff, outStride, b, r1);
+                return;
+            }
+            x = rounded;
             xOff = 0;
             xStride = cols;
         }

@@ -1,0 +1,138 @@
+package io.jlama.tensor;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The int8 GEMM of prompt batches ({@link Int8Gemm}, Q4_0 and Q4_K): its panels hold the file's weights, its vector
+ * kernel has the bits of its scalar twin, and a batch computes what one token at a time computes (the int8
+ * row-group kernel, whose twin {@link Tensor#int8Dot} is held to llama.cpp in {@link Int8RowGroupTest}) up to the
+ * float order of the per-block terms.
+ */
+class Int8GemmTest {
+    /**
+     * Every panel entry, through the type's pattern order, is the weight the file holds at that row and column:
+     * {@code p * sc} exactly for Q4_0 (an f16 scale times a small integer); {@code p * sc + of} for Q4_K, where the
+     * offset {@code 8*d*sc - dmin*m} is one float rounding from exact (ggml rounds {@code d*sc*q - dmin*m} once too), so
+     * within one ulp of the offset.
+     */
+    @ParameterizedTest(name = "{0} rows={1} cols={2}")
+    @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_K,64,256", "Q4_K,96,1024"})
+    void panelsHoldTheFilesWeights(GgmlType type, int rows, int cols) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = tensor(arena, type, rows, cols, new Random(rows + cols));
+            assumeTrue(t.int8Activations(), "int8 activations off (scalar kernels or -Djlama.repack=false)");
+            int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), P = t.int8GemmPatternCols().length;
+            int actBlock = 2 * P;
+            short[] p = new short[tile * cols];
+            float[] sc = new float[tile * cols / block], of = new float[tile * cols / block];
+            for (int row = 0; row + tile <= t.groupedRows; row += tile) {
+                Arrays.fill(of, 0f);
+                t.int8GemmPanel(row, p, sc, of);
+                float[][] w = new float[tile][];
+                for (int i = 0; i < tile; i++) w[i] = TensorFixtures.dequantizeRow(t, row + i);
+                for (int s = 0; s < cols / 2; s++) {
+                    int k = 2 * s / block, col0 = s / P * actBlock + t.int8GemmPatternCols()[s % P];
+                    for (int i = 0; i < tile; i++) {
+                        for (int h = 0; h < 2; h++) {
+                            int v = p[2 * s * tile + 2 * i + h];
+                            assertTrue(v >= -8 && v <= 7, "row " + (row + i) + " step " + s + ": " + v);
+                            double got = (double) v * sc[k * tile + i] + of[k * tile + i], want = w[i][col0 + 2 * h];
+                            double tol = type == GgmlType.Q4_0 ? 0 : Math.ulp(of[k * tile + i]);
+                            assertTrue(Math.abs(got - want) <= tol, type + " row " + (row + i) + " col " + (col0 + 2 * h) + ": " + got + " vs " + want);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The vector micro-kernel against its scalar twin on random panels and activations: the same bits, with and
+     * without offsets, one scale per activation block or eight (Q4_K), and repeated tokens (a batch's short last
+     * group).
+     */
+    @ParameterizedTest(name = "cols={0} shift={1} offsets={2}")
+    @CsvSource({"32,0,false", "256,0,false", "2048,0,false", "256,3,true", "2048,3,true", "256,3,false"})
+    void kernelHasTheScalarTwinsBits(int cols, int shift, boolean offsets) {
+        assumeTrue(VectorSupport.ENABLED, "vector kernels off");
+        Random rnd = new Random(cols + shift);
+        int tile = Int8Gemm.tileRows(), block = 32, blocks = cols / block, n = 6;
+        short[] p = new short[tile * cols];
+        for (int i = 0; i < p.length; i++) p[i] = (short) (rnd.nextInt(16) - 8);
+        float[] sc = new float[tile * blocks], of = offsets ? new float[tile * blocks] : null;
+        for (int i = 0; i < sc.length; i++) {
+            sc[i] = (float) Math.abs(rnd.nextGaussian()) * 1e-2f;
+            if (of != null) of[i] = (float) rnd.nextGaussian() * 1e-2f;
+        }
+        int[] xp = new int[n * cols / 2];
+        for (int i = 0; i < xp.length; i++) xp[i] = (rnd.nextInt(255) - 127) & 0xFFFF | (rnd.nextInt(255) - 127) << 16;
+        float[] dx = new float[n * (blocks >> shift)], xs = new float[n * blocks];
+        for (int i = 0; i < dx.length; i++) dx[i] = rnd.nextFloat() * 0.1f;
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian() * 50;
+        for (int[] tok : new int[][] {{0, 1, 2, 3}, {2, 5, 4, 1}, {5, 5, 5, 5}}) {
+            float[] got = new float[Int8Gemm.NT * tile], want = new float[Int8Gemm.NT * tile];
+            Int8Gemm.Simd.tile(p, sc, of, xp, dx, xs, tok, cols, block, shift, got);
+            Int8Gemm.tileScalar(p, sc, of, xp, dx, xs, tok, cols, block, shift, want);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "tokens " + Arrays.toString(tok) + " entry " + i + ": " + got[i] + " vs " + want[i]);
+            }
+        }
+    }
+
+    /**
+     * Batches through the int8 GEMM against one token at a time ({@link Tensor#matvecScalar}: the scalar twin of the
+     * row-group kernel), within 1e-5 * sum|w_i * xq_i| (the same integer sums per block, float terms added in another
+     * order), for batches that are not a multiple of the kernel's 4 tokens, rows past the last whole tile (the float
+     * GEMM on int8-rounded activations), and row ranges that start and end inside tiles; rows outside are not written.
+     */
+    @ParameterizedTest(name = "{0} rows={1} cols={2} tokens={3} [{4}, {5})")
+    @CsvSource({"Q4_0,64,256,4,0,64", "Q4_0,69,256,5,0,69", "Q4_0,96,2048,9,3,90", "Q4_0,128,512,128,0,128",
+            "Q4_K,64,256,4,0,64", "Q4_K,69,256,5,0,69", "Q4_K,96,2048,9,3,90", "Q4_K,128,512,128,0,128"})
+    void batchesComputeWhatOneTokenAtATimeDoes(GgmlType type, int rows, int cols, int n, int r0, int r1) {
+        Random rnd = new Random(rows * 31L + n);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = tensor(arena, type, rows, cols, rnd);
+            assumeTrue(t.int8Activations(), "int8 activations off (scalar kernels or -Djlama.repack=false)");
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 11 == 0 ? 8 : 1);
+            float[] out = new float[n * rows];
+            for (int round = 0; round < 2; round++) { // the second round changes every token's values
+                Arrays.fill(out, Float.NaN);
+                t.matmul(x, cols, n, out, rows, r0, r1);
+                for (int tok = 0; tok < n; tok++) {
+                    Q8Activations q = new Q8Activations(Q8Activations.Kind.of(type));
+                    q.quantize(x, tok * cols, cols);
+                    for (int r = 0; r < rows; r++) {
+                        float got = out[tok * rows + r];
+                        if (r < r0 || r >= r1) {
+                            assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
+                            continue;
+                        }
+                        float want = t.matvecScalar(r, x, tok * cols);
+                        float[] w = TensorFixtures.dequantizeRow(t, r);
+                        double abs = 0;
+                        for (int i = 0; i < cols; i++) abs += Math.abs((double) w[i] * q.q[i] * q.d[i / q.kind.block]);
+                        assertTrue(Math.abs(want - got) <= VectorScalarTwinTest.REL_TOL * abs, "token " + tok + " row " + r + ": " + got + " vs " + want);
+                    }
+                }
+                for (int i = 0; i < x.length; i++) x[i] = -x[i] * 0.5f;
+            }
+        }
+    }
+
+    private static Tensor tensor(Arena arena, GgmlType type, int rows, int cols, Random rnd) {
+        MemorySegment seg = arena.allocate(type.rowBytes(cols) * rows);
+        VectorScalarTwinTest.fillRandom(seg, type, rows, cols, rnd);
+        return TensorFixtures.wrap(type, seg, rows, cols);
+    }
+}
