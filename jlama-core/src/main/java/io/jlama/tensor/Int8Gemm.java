@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Matrix-matrix product for prompt batches of the types whose products take int8 activations (Q4_0, Q4_K): every
- * token quantized to int8 blocks as for one token ({@link Q8Activations}), and the weights multiplied in 16-bit
+ * Matrix-matrix product for prompt batches of the types whose products take int8 activations (Q4_0, Q4_K, Q6_K):
+ * every token quantized to int8 blocks as for one token ({@link Q8Activations}), and the weights multiplied in 16-bit
  * integer lanes, as llama.cpp multiplies int8 blocks, instead of as floats. On the development machine (Zen 4) a
  * 16-bit multiply and add of 2L lanes runs about twice as fast as a float FMA of L lanes: the 2L-rows x 4-tokens
  * kernel below reaches 78-80 G multiply-adds per second on one core, the float {@link Gemm} 43-51.
@@ -18,11 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code 2r + h} being the weight that multiplies the int8 value at pattern offset {@code h} of step s, and per block of
  * {@code B} columns a float scale per row (and for Q4_K an offset per row, times the block's sum of the activations).
  * The activations come as lane patterns ({@link Int8Act}: two int8 values broadcast as one int) in the panel's step
- * order. A block sums at most B/2 products per short lane, each at most 8 * 127 in magnitude (the types' values are
- * shifted to signed 4-bit: -8..7): at most 16256, and the two lanes of a row at most 32512, so one shift and add
- * turn a lane pair into the row's int sum without overflow. Per block and row: {@code acc += (isum * scale) * dx}
- * (plus {@code offset * dx * sum(q)}), so the results are llama.cpp's integer sums, scaled in another float order
- * than one token's kernel: equal to it within float rounding (tested).
+ * order. A block sums B/2 products per short lane: Q4_0 and Q4_K values are shifted to -8..7, so 16 products of at
+ * most 8 * 127 (16256, and the two lanes of a row 32512: one shift and add turn a lane pair into the row's int sum);
+ * Q6_K's -32..31 in blocks of 16 give 8 products of at most 32 * 127 (32512; the lane pair is added as two ints).
+ * Per block and row: {@code acc += (isum * scale) * dx} (plus {@code offset * dx * sum(q)}), so the results are
+ * llama.cpp's integer sums, scaled in another float order than one token's kernel: equal to it within float rounding
+ * (tested).
  */
 final class Int8Gemm {
     private Int8Gemm() {
@@ -147,6 +148,7 @@ final class Int8Gemm {
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
             int L = SimdShapes.L, half = cols / 2, blocks = cols / block, steps = block / 2, actBlocks = blocks >> shift;
+            boolean wide = block < 32;
             int x0 = tok[0] * half, x1 = tok[1] * half, x2 = tok[2] * half, x3 = tok[3] * half;
             int d0 = tok[0] * actBlocks, d1 = tok[1] * actBlocks, d2 = tok[2] * actBlocks, d3 = tok[3] * actBlocks;
             int e0 = tok[0] * blocks, e1 = tok[1] * blocks, e2 = tok[2] * blocks, e3 = tok[3] * blocks;
@@ -171,23 +173,52 @@ final class Int8Gemm {
                 }
                 int kb = k >> shift;
                 FloatVector c0 = FloatVector.fromArray(F, sc, 2 * k * L), c1 = FloatVector.fromArray(F, sc, (2 * k + 1) * L);
-                // the pair sums written out: as a helper it would not be inlined (see SimdShapes)
-                IntVector q = s00.reinterpretAsInts();
-                a00 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d0 + kb]), a00);
-                q = s01.reinterpretAsInts();
-                a01 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d1 + kb]), a01);
-                q = s02.reinterpretAsInts();
-                a02 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d2 + kb]), a02);
-                q = s03.reinterpretAsInts();
-                a03 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d3 + kb]), a03);
-                q = s10.reinterpretAsInts();
-                a10 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d0 + kb]), a10);
-                q = s11.reinterpretAsInts();
-                a11 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d1 + kb]), a11);
-                q = s12.reinterpretAsInts();
-                a12 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d2 + kb]), a12);
-                q = s13.reinterpretAsInts();
-                a13 = ((FloatVector) q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d3 + kb]), a13);
+                // the pair sums, written out (as a helper it would not be inlined: see SimdShapes): blocks of 32 add the
+                // two halves in the high half of the int (one shift less); blocks of 16 may exceed 16 bits there
+                IntVector i00, i01, i02, i03, i10, i11, i12, i13, q;
+                if (wide) {
+                    q = s00.reinterpretAsInts();
+                    i00 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s01.reinterpretAsInts();
+                    i01 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s02.reinterpretAsInts();
+                    i02 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s03.reinterpretAsInts();
+                    i03 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s10.reinterpretAsInts();
+                    i10 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s11.reinterpretAsInts();
+                    i11 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s12.reinterpretAsInts();
+                    i12 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                    q = s13.reinterpretAsInts();
+                    i13 = q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(q.lanewise(VectorOperators.ASHR, 16));
+                } else {
+                    q = s00.reinterpretAsInts();
+                    i00 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s01.reinterpretAsInts();
+                    i01 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s02.reinterpretAsInts();
+                    i02 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s03.reinterpretAsInts();
+                    i03 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s10.reinterpretAsInts();
+                    i10 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s11.reinterpretAsInts();
+                    i11 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s12.reinterpretAsInts();
+                    i12 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                    q = s13.reinterpretAsInts();
+                    i13 = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                }
+                a00 = ((FloatVector) i00.convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d0 + kb]), a00);
+                a01 = ((FloatVector) i01.convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d1 + kb]), a01);
+                a02 = ((FloatVector) i02.convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d2 + kb]), a02);
+                a03 = ((FloatVector) i03.convert(VectorOperators.I2F, 0)).mul(c0).fma(FloatVector.broadcast(F, dx[d3 + kb]), a03);
+                a10 = ((FloatVector) i10.convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d0 + kb]), a10);
+                a11 = ((FloatVector) i11.convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d1 + kb]), a11);
+                a12 = ((FloatVector) i12.convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d2 + kb]), a12);
+                a13 = ((FloatVector) i13.convert(VectorOperators.I2F, 0)).mul(c1).fma(FloatVector.broadcast(F, dx[d3 + kb]), a13);
                 if (of != null) {
                     FloatVector o0 = FloatVector.fromArray(F, of, 2 * k * L), o1 = FloatVector.fromArray(F, of, (2 * k + 1) * L);
                     FloatVector y = FloatVector.broadcast(F, xs[e0 + k]);

@@ -140,6 +140,32 @@ public final class Q6_KTensor extends Tensor {
         return PATTERN_COLS;
     }
 
+    /**
+     * The {@link Int8Gemm} panel's steps per super-block: sub-block j's 8 steps, step 2c + b taking elements
+     * 16j + 4c + b (even lanes) and 2 further.
+     */
+    private static final int[] GEMM_PATTERN_COLS = new int[128];
+
+    static {
+        for (int s = 0; s < 128; s++) GEMM_PATTERN_COLS[s] = 16 * (s >> 3) + 4 * ((s >> 1) & 3) + (s & 1);
+    }
+
+    @Override
+    int[] int8GemmPatternCols() {
+        return GEMM_PATTERN_COLS;
+    }
+
+    /** Sub-blocks of 16: the scale {@code d*sc[j]} (exact), the values q6 - 32. */
+    @Override
+    int int8GemmBlock() {
+        return 16;
+    }
+
+    @Override
+    void int8GemmPanel(int row, short[] p, float[] sc, float[] of) {
+        Simd.panel(this, row, p, sc);
+    }
+
     @Override
     void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
         Simd.group(this, act, tok, row, out, o);
@@ -252,6 +278,44 @@ public final class Q6_KTensor extends Tensor {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
             }
             acc.intoArray(out, o);
+        }
+
+        /**
+         * The {@link Int8Gemm} panel of rows [row, row + 2L) (two groups), in the order of {@link #GEMM_PATTERN_COLS}:
+         * the 8 values of an l-step c of half h (see {@link #group}) go to steps 2(c % 4) and 2(c % 4) + 1 of
+         * sub-blocks 8h + 2m + c / 4, m the quarter of the half they belong to.
+         */
+        static void panel(Q6_KTensor t, int row, short[] p, float[] sc) {
+            VectorSpecies<Short> S2 = SimdShapes.S2;
+            MemorySegment data = t.data;
+            int nb = t.cols / QK;
+            for (int v = 0; v < 2; v++) {
+                long base = (long) ((row + v * L) / L) * nb * L * GROUP_BYTES;
+                for (int k = 0; k < nb; k++, base += (long) L * GROUP_BYTES) {
+                    for (int i = 0; i < L; i++) {
+                        float d = data.get(F32_LE, base + 4L * i);
+                        for (int j = 0; j < 16; j++) sc[(2 * (16 * k + j) + v) * L + i] = d * data.get(I8, base + 4L * L + (long) j * L + i);
+                    }
+                    long q0 = base + 20L * L;
+                    for (int h = 0; h < 2; h++) {
+                        for (int c = 0; c < 8; c++, q0 += 12L * L) {
+                            ShortVector a = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                            ShortVector b = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                            ShortVector hq = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
+                            // step of quarter m, byte 0: 8 (16k + 8h + 2m + c/4) + 2 (c % 4); its panel offset (2 step + v) 2L
+                            int s0 = 8 * (16 * k + 8 * h + (c >> 2)) + 2 * (c & 3), o = (2 * s0 + v) * 2 * L, m = 16 * 2 * 2 * L;
+                            a.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).intoArray(p, o);
+                            a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32).intoArray(p, o + 4 * L);
+                            b.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32).intoArray(p, o + m);
+                            b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32).intoArray(p, o + m + 4 * L);
+                            a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.and((short) 0x30)).sub((short) 32).intoArray(p, o + 2 * m);
+                            a.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32).intoArray(p, o + 2 * m + 4 * L);
+                            b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32).intoArray(p, o + 3 * m);
+                            b.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32).intoArray(p, o + 3 * m + 4 * L);
+                        }
+                    }
+                }
+            }
         }
 
         static void matvec(Q6_KTensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The int8 GEMM of prompt batches ({@link Int8Gemm}, Q4_0 and Q4_K): its panels hold the file's weights, its vector
+ * The int8 GEMM of prompt batches ({@link Int8Gemm}, Q4_0, Q4_K and Q6_K): its panels hold the file's weights, its vector
  * kernel has the bits of its scalar twin, and a batch computes what one token at a time computes (the int8
  * row-group kernel, whose twin {@link Tensor#int8Dot} is held to llama.cpp in {@link Int8RowGroupTest}) up to the
  * float order of the per-block terms.
@@ -21,18 +21,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class Int8GemmTest {
     /**
      * Every panel entry, through the type's pattern order, is the weight the file holds at that row and column:
-     * {@code p * sc} exactly for Q4_0 (an f16 scale times a small integer); {@code p * sc + of} for Q4_K, where the
+     * {@code p * sc} exactly for Q4_0 and Q6_K (an f16 scale, times Q6_K's 8-bit scale, times a small integer);
+     * {@code p * sc + of} for Q4_K, where the
      * offset {@code 8*d*sc - dmin*m} is one float rounding from exact (ggml rounds {@code d*sc*q - dmin*m} once too), so
      * within one ulp of the offset.
      */
     @ParameterizedTest(name = "{0} rows={1} cols={2}")
-    @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_K,64,256", "Q4_K,96,1024"})
+    @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_K,64,256", "Q4_K,96,1024", "Q6_K,64,256", "Q6_K,96,1024"})
     void panelsHoldTheFilesWeights(GgmlType type, int rows, int cols) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = tensor(arena, type, rows, cols, new Random(rows + cols));
             assumeTrue(t.int8Activations(), "int8 activations off (scalar kernels or -Djlama.repack=false)");
             int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), P = t.int8GemmPatternCols().length;
-            int actBlock = 2 * P;
+            int actBlock = 2 * P, max = type == GgmlType.Q6_K ? 32 : 8;
             short[] p = new short[tile * cols];
             float[] sc = new float[tile * cols / block], of = new float[tile * cols / block];
             for (int row = 0; row + tile <= t.groupedRows; row += tile) {
@@ -45,9 +46,9 @@ class Int8GemmTest {
                     for (int i = 0; i < tile; i++) {
                         for (int h = 0; h < 2; h++) {
                             int v = p[2 * s * tile + 2 * i + h];
-                            assertTrue(v >= -8 && v <= 7, "row " + (row + i) + " step " + s + ": " + v);
+                            assertTrue(v >= -max && v < max, "row " + (row + i) + " step " + s + ": " + v);
                             double got = (double) v * sc[k * tile + i] + of[k * tile + i], want = w[i][col0 + 2 * h];
-                            double tol = type == GgmlType.Q4_0 ? 0 : Math.ulp(of[k * tile + i]);
+                            double tol = type == GgmlType.Q4_K ? Math.ulp(of[k * tile + i]) : 0;
                             assertTrue(Math.abs(got - want) <= tol, type + " row " + (row + i) + " col " + (col0 + 2 * h) + ": " + got + " vs " + want);
                         }
                     }
@@ -58,24 +59,29 @@ class Int8GemmTest {
 
     /**
      * The vector micro-kernel against its scalar twin on random panels and activations: the same bits, with and
-     * without offsets, one scale per activation block or eight (Q4_K), and repeated tokens (a batch's short last
-     * group).
+     * without offsets, blocks of 32 (one scale per activation block, as Q4_0, or eight, as Q4_K) and of 16 (Q6_K:
+     * values -32..31), and repeated tokens (a batch's short last group). Values at the ends of their ranges
+     * are frequent, so that the 16-bit lane sums come near their bounds.
      */
-    @ParameterizedTest(name = "cols={0} shift={1} offsets={2}")
-    @CsvSource({"32,0,false", "256,0,false", "2048,0,false", "256,3,true", "2048,3,true", "256,3,false"})
-    void kernelHasTheScalarTwinsBits(int cols, int shift, boolean offsets) {
+    @ParameterizedTest(name = "cols={0} block={1} shift={2} offsets={3}")
+    @CsvSource({"32,32,0,false", "256,32,0,false", "2048,32,0,false", "256,32,3,true", "2048,32,3,true", "256,32,3,false",
+            "256,16,4,false", "2048,16,4,false"})
+    void kernelHasTheScalarTwinsBits(int cols, int block, int shift, boolean offsets) {
         assumeTrue(VectorSupport.ENABLED, "vector kernels off");
         Random rnd = new Random(cols + shift);
-        int tile = Int8Gemm.tileRows(), block = 32, blocks = cols / block, n = 6;
+        int tile = Int8Gemm.tileRows(), blocks = cols / block, n = 6, max = block == 16 ? 32 : 8;
         short[] p = new short[tile * cols];
-        for (int i = 0; i < p.length; i++) p[i] = (short) (rnd.nextInt(16) - 8);
+        for (int i = 0; i < p.length; i++) p[i] = (short) (rnd.nextInt(4) == 0 ? -max : rnd.nextInt(2 * max) - max);
         float[] sc = new float[tile * blocks], of = offsets ? new float[tile * blocks] : null;
         for (int i = 0; i < sc.length; i++) {
             sc[i] = (float) Math.abs(rnd.nextGaussian()) * 1e-2f;
             if (of != null) of[i] = (float) rnd.nextGaussian() * 1e-2f;
         }
         int[] xp = new int[n * cols / 2];
-        for (int i = 0; i < xp.length; i++) xp[i] = (rnd.nextInt(255) - 127) & 0xFFFF | (rnd.nextInt(255) - 127) << 16;
+        for (int i = 0; i < xp.length; i++) {
+            int lo = rnd.nextInt(4) == 0 ? 127 : rnd.nextInt(255) - 127, hi = rnd.nextInt(4) == 0 ? 127 : rnd.nextInt(255) - 127;
+            xp[i] = lo & 0xFFFF | hi << 16;
+        }
         float[] dx = new float[n * (blocks >> shift)], xs = new float[n * blocks];
         for (int i = 0; i < dx.length; i++) dx[i] = rnd.nextFloat() * 0.1f;
         for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian() * 50;
@@ -97,7 +103,8 @@ class Int8GemmTest {
      */
     @ParameterizedTest(name = "{0} rows={1} cols={2} tokens={3} [{4}, {5})")
     @CsvSource({"Q4_0,64,256,4,0,64", "Q4_0,69,256,5,0,69", "Q4_0,96,2048,9,3,90", "Q4_0,128,512,128,0,128",
-            "Q4_K,64,256,4,0,64", "Q4_K,69,256,5,0,69", "Q4_K,96,2048,9,3,90", "Q4_K,128,512,128,0,128"})
+            "Q4_K,64,256,4,0,64", "Q4_K,69,256,5,0,69", "Q4_K,96,2048,9,3,90", "Q4_K,128,512,128,0,128",
+            "Q6_K,64,256,4,0,64", "Q6_K,69,256,5,0,69", "Q6_K,96,2048,9,3,90", "Q6_K,128,512,128,0,128"})
     void batchesComputeWhatOneTokenAtATimeDoes(GgmlType type, int rows, int cols, int n, int r0, int r1) {
         Random rnd = new Random(rows * 31L + n);
         try (Arena arena = Arena.ofConfined()) {
