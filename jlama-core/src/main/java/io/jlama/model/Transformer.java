@@ -6,6 +6,7 @@ import io.jlama.ops.Rope;
 import io.jlama.ops.Softmax;
 import io.jlama.ops.VectorOps;
 import io.jlama.parallel.WorkerPool;
+import io.jlama.tensor.Int8Batch;
 import io.jlama.tensor.Tensor;
 
 /**
@@ -459,6 +460,7 @@ public final class Transformer {
             s.matmul.runWhole();
             return;
         }
+        if (s.matmul.prepareInt8() > 0) pool.run(s.matmul.quantize); // each input's int8 blocks, once, on all workers
         s.matmul.plan(pool.threads());
         pool.run(s.matmul);
     }
@@ -477,8 +479,38 @@ public final class Transformer {
         final int[] inOff, ns, outOff, outStride, rowStart, rowEnd, chunkRows, firstChunk;
         int count;
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        /** Per product: its input's int8 blocks, prepared by {@link #quantize} (null: none, or not prepared). */
+        final Int8Batch[] prepared;
+        /** Reusable batches per format; the first {@code used[f]} are in use. */
+        private final Int8Batch[][] batches = new Int8Batch[Int8Batch.Format.values().length][];
+        private final int[] used = new int[Int8Batch.Format.values().length];
+        /** The batches to quantize, and the first token chunk of each (then the total). */
+        private final Int8Batch[] toQuantize;
+        private final int[] firstTokens;
+        private int quantizeCount;
+        /** Tokens per item of {@link #quantize}. */
+        private static final int TOKEN_CHUNK = 8;
+        private final java.util.concurrent.atomic.AtomicInteger nextTokens = new java.util.concurrent.atomic.AtomicInteger();
+
+        /** Quantizes the inputs {@link #prepareInt8} collected, in chunks of tokens taken from a shared counter. */
+        final WorkerPool.Task quantize = this::quantizeChunks;
+
+        private void quantizeChunks(int worker, int workers) {
+            int items = firstTokens[quantizeCount];
+            int b = 0;
+            for (int c = nextTokens.getAndIncrement(); c < items; c = nextTokens.getAndIncrement()) {
+                while (c >= firstTokens[b + 1]) b++; // items are taken in increasing order
+                Int8Batch batch = toQuantize[b];
+                int t0 = (c - firstTokens[b]) * TOKEN_CHUNK;
+                batch.quantize(t0, Math.min(batch.n(), t0 + TOKEN_CHUNK));
+            }
+        }
 
         MatmulTask(int capacity) {
+            prepared = new Int8Batch[capacity];
+            toQuantize = new Int8Batch[capacity];
+            firstTokens = new int[capacity + 1];
+            for (int f = 0; f < batches.length; f++) batches[f] = new Int8Batch[capacity];
             ws = new Tensor[capacity];
             ins = new float[capacity][];
             outs = new float[capacity][];
@@ -515,9 +547,42 @@ public final class Transformer {
             return macs;
         }
 
-        /** Every product over its whole row range, on the calling thread. */
+        /** Every product over its whole row range, on the calling thread (int8 inputs quantized as needed). */
         void runWhole() {
+            java.util.Arrays.fill(prepared, 0, count, null);
             for (int j = 0; j < count; j++) multiply(j, rowStart[j], rowEnd[j]);
+        }
+
+        /**
+         * Sets up an {@link Int8Batch} for each distinct input of the products that take one (Q/K/V or gate/up share
+         * theirs); returns how many, to be filled by running {@link #quantize}.
+         */
+        int prepareInt8() {
+            java.util.Arrays.fill(used, 0);
+            quantizeCount = 0;
+            for (int j = 0; j < count; j++) {
+                Int8Batch.Format f = ws[j].int8BatchFormat(ns[j]);
+                prepared[j] = null;
+                if (f == null) continue;
+                for (int i = 0; i < j; i++) { // an earlier product with the same input
+                    if (prepared[i] != null && prepared[i].format() == f && ins[i] == ins[j] && inOff[i] == inOff[j] && ns[i] == ns[j] && ws[i].cols() == ws[j].cols()) {
+                        prepared[j] = prepared[i];
+                        break;
+                    }
+                }
+                if (prepared[j] != null) continue;
+                Int8Batch[] pool = batches[f.ordinal()];
+                Int8Batch b = pool[used[f.ordinal()]];
+                if (b == null) b = pool[used[f.ordinal()]] = new Int8Batch(f);
+                used[f.ordinal()]++;
+                b.reset(ins[j], inOff[j], ws[j].cols(), ns[j], ws[j].cols());
+                prepared[j] = b;
+                toQuantize[quantizeCount] = b;
+                firstTokens[quantizeCount + 1] = firstTokens[quantizeCount] + (ns[j] + TOKEN_CHUNK - 1) / TOKEN_CHUNK;
+                quantizeCount++;
+            }
+            nextTokens.set(0);
+            return quantizeCount;
         }
 
         void plan(int workers) {
@@ -534,7 +599,7 @@ public final class Transformer {
 
         private void multiply(int j, int r0, int r1) {
             Tensor wt = ws[j];
-            wt.matmul(ins[j], inOff[j], wt.cols(), ns[j], outs[j], outOff[j], outStride[j], r0, r1);
+            wt.matmul(ins[j], inOff[j], wt.cols(), ns[j], outs[j], outOff[j], outStride[j], r0, r1, prepared[j]);
         }
 
         @Override

@@ -15,10 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Per tile of {@code 2L} rows (whole row groups, {@link Tensor#int8GemmPanel}) the weights are decoded once per
  * batch into a panel of signed 16-bit values: step s holds two short vectors of L rows each, short lane
- * {@code 2r + h} being the weight that multiplies the int8 value at pattern offset {@code h} of step s, and per block of
- * {@code B} columns a float scale per row (and for Q4_K an offset per row, times the block's sum of the activations).
- * The activations come as lane patterns ({@link Int8Act}: two int8 values broadcast as one int) in the panel's step
- * order. A block sums B/2 products per short lane: Q4_0 and Q4_K values are shifted to -8..7, so 16 products of at
+ * {@code 2r + h} being the weight of column {@code 2s + h}, and per block of {@code B} columns a float scale per row (and
+ * for Q4_K an offset per row, times the block's sum of the activations). The activations come as pairs of int8 values
+ * widened to shorts and broadcast as one int ({@link Int8Batch}), quantized once per batch. A block sums B/2 products per short lane: Q4_0 and Q4_K values are shifted to -8..7, so 16 products of at
  * most 8 * 127 (16256, and the two lanes of a row 32512: one shift and add turn a lane pair into the row's int sum);
  * Q6_K's -32..31 in blocks of 16 give 8 products of at most 32 * 127 (32512; the lane pair is added as two ints).
  * Per block and row: {@code acc += (isum * scale) * dx} (plus {@code offset * dx * sum(q)}), so the results are
@@ -50,7 +49,6 @@ final class Int8Gemm {
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
-    private static final ThreadLocal<Int8Act[]> ACTS = ThreadLocal.withInitial(() -> new Int8Act[GgmlType.values().length]);
 
     /** Rows per tile: two vectors of L rows. */
     static int tileRows() {
@@ -72,22 +70,23 @@ final class Int8Gemm {
     }
 
     /**
-     * {@code out[outOff + tok*outStride + r] = W[r] . x[xOff + tok*xStride ..]} for tokens {@code tok < n} (n >= 1) and
-     * rows {@code a <= r < b}, whole tiles of grouped rows ({@link #tiledStart}, {@link #tiledEnd}).
+     * {@code out[outOff + tok*outStride + r] = W[r] . x_tok} for the tokens {@code tok < act.n} of act and rows
+     * {@code a <= r < b}, whole tiles of grouped rows ({@link #tiledStart}, {@link #tiledEnd}).
      */
-    static void matmul(Tensor w, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int a, int b) {
-        int cols = w.cols, rows = tileRows(), block = w.int8GemmBlock(), blocks = cols / block;
-        Int8Act act = act(w).prepare(w, x, xOff, xStride, n, cols);
-        Q8Activations.Kind kind = Q8Activations.Kind.of(w.type);
-        int subs = kind.block / block, shift = Integer.numberOfTrailingZeros(subs), actBlocks = cols / kind.block;
+    static void matmul(Tensor w, Int8Batch act, float[] out, int outOff, int outStride, int a, int b) {
+        int cols = w.cols, n = act.n, rows = tileRows(), block = w.int8GemmBlock(), blocks = cols / block;
+        Q8Activations.Kind kind = act.kind;
+        int shift = Integer.numberOfTrailingZeros(kind.block / block), actBlocks = cols / kind.block;
         Buffers buf = BUFFERS.get();
         buf.ensure(rows, cols, blocks, n);
         boolean offsets = w.int8GemmOffsets();
         if (offsets) { // per token and block: dx * sum(q) over the block, which the offsets multiply
+            int groups = block / kind.sumGroup, perToken = cols / kind.sumGroup;
             for (int tok = 0; tok < n; tok++) {
                 for (int k = 0; k < blocks; k++) {
-                    int ab = tok * actBlocks + (k >> shift);
-                    buf.xs[tok * blocks + k] = act.d[ab] * act.sums[Int8Act.SUMS * ab + (k & (subs - 1))];
+                    int sum = 0;
+                    for (int i = 0, at = tok * perToken + k * groups; i < groups; i++) sum += act.sums[at + i];
+                    buf.xs[tok * blocks + k] = act.d[tok * actBlocks + (k >> shift)] * sum;
                 }
             }
         }
@@ -102,14 +101,6 @@ final class Int8Gemm {
                 }
             }
         }
-    }
-
-    /** The calling thread's activations in the panel's pattern order for this type. */
-    private static Int8Act act(Tensor w) {
-        Int8Act[] acts = ACTS.get();
-        int i = w.type.ordinal();
-        if (acts[i] == null) acts[i] = new Int8Act(Q8Activations.Kind.of(w.type), w.int8GemmPatternCols());
-        return acts[i];
     }
 
     /**

@@ -140,12 +140,6 @@ public final class Q4_0Tensor extends Tensor {
         else Simd.groupHalves(this, act, tok, row, out, o);
     }
 
-    /** The panel steps in the kernel's chunk order: the same patterns as one token's kernel. */
-    @Override
-    int[] int8GemmPatternCols() {
-        return PATTERN_COLS;
-    }
-
     @Override
     int int8GemmBlock() {
         return QK;
@@ -276,8 +270,10 @@ public final class Q4_0Tensor extends Tensor {
         }
 
         /**
-         * The {@link Int8Gemm} panel of rows [row, row + 2L): a chunk's 4 nibbles of each short lane, minus 8, are
-         * steps 4c .. 4c+3 of the block (the order of {@link #PATTERN_COLS}); the scales are the rows' f16 scales.
+         * The {@link Int8Gemm} panel of rows [row, row + 2L): a chunk's short lanes 2r and 2r + 1 hold elements
+         * 4c, 4c + 2 (low nibbles of their first bytes), 4c + 1, 4c + 3 (of their second bytes) and those + 16 (high
+         * nibbles); minus 8, they are regrouped as ints into the pairs (4c, 4c + 1) and (4c + 2, 4c + 3) of steps
+         * 2c and 2c + 1 (+ 8 for the high nibbles). The scales are the rows' f16 scales.
          */
         static void panel(Q4_0Tensor t, int row, short[] p, float[] sc) {
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -289,12 +285,17 @@ public final class Q4_0Tensor extends Tensor {
                 for (int k = 0; k < nb; k++, base += (long) g * BLOCK_BYTES) {
                     for (int i = 0; i < L; i++) sc[(2 * k + h) * L + i] = Float.float16ToFloat(data.get(I16_LE, base + 2L * (in + i)));
                     long q0 = base + 2L * g + 4L * in;
-                    for (int c = 0, o = (32 * k + h) * 2 * L; c < 4; c++, q0 += 4L * g, o += 16 * L) {
+                    for (int c = 0; c < 4; c++, q0 += 4L * g) {
                         ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
-                        v.and((short) 0x0F).sub((short) 8).intoArray(p, o);
-                        v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).intoArray(p, o + 4 * L);
-                        v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).intoArray(p, o + 8 * L);
-                        v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).intoArray(p, o + 12 * L);
+                        int o = (2 * (16 * k + 2 * c) + h) * 2 * L; // step 16k + 2c, vector h
+                        IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
+                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
+                        a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
+                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 32 * L);
+                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 36 * L);
                     }
                 }
             }

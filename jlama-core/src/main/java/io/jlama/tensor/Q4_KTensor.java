@@ -141,22 +141,6 @@ public final class Q4_KTensor extends Tensor {
         }
     }
 
-    /**
-     * The {@link Int8Gemm} panel's steps per super-block: sub-block j's 16 steps, step 2c + b taking elements
-     * 32j + 4c + b (even lanes) and 2 further, the nibbles of chunk 8(j / 2) + c (low or high nibbles by j's parity;
-     * first or second byte of each lane by b).
-     */
-    private static final int[] GEMM_PATTERN_COLS = new int[128];
-
-    static {
-        for (int s = 0; s < 128; s++) GEMM_PATTERN_COLS[s] = 32 * (s >> 4) + 4 * ((s >> 1) & 7) + (s & 1);
-    }
-
-    @Override
-    int[] int8GemmPatternCols() {
-        return GEMM_PATTERN_COLS;
-    }
-
     /** Sub-blocks of 32: the scale {@code d*sc[j]} and the offset {@code 8*d*sc[j] - dmin*m[j]} (nibbles minus 8). */
     @Override
     int int8GemmBlock() {
@@ -366,8 +350,10 @@ public final class Q4_KTensor extends Tensor {
         }
 
         /**
-         * The {@link Int8Gemm} panel of rows [row, row + 2L), in the order of {@link #GEMM_PATTERN_COLS}: chunk
-         * 8g + c gives steps 2c and 2c + 1 of sub-blocks 2g (its low nibbles) and 2g + 1 (its high nibbles), minus 8.
+         * The {@link Int8Gemm} panel of rows [row, row + 2L): chunk 8g + c's short lanes 2r and 2r + 1 hold, in their
+         * low nibbles, elements 64g + 4c, +2 (first bytes) and +1, +3 (second bytes) of sub-block 2g, and in their
+         * high nibbles the same of sub-block 2g + 1 (+32); minus 8, they are regrouped as ints into the pairs of
+         * steps 32g + 2c, 32g + 2c + 1 (+ 16 for the high nibbles).
          */
         static void panel(Q4_KTensor t, int row, short[] p, float[] sc, float[] of) {
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -389,11 +375,15 @@ public final class Q4_KTensor extends Tensor {
                     long q0 = base + 24L * g + 4L * in;
                     for (int i = 0; i < 32; i++, q0 += 4L * g) {
                         ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
-                        int lo = 16 * (8 * k + 2 * (i >> 3)) + 2 * (i & 7), hi = lo + 16; // steps of sub-blocks 2g, 2g + 1
-                        v.and((short) 0x0F).sub((short) 8).intoArray(p, (2 * lo + h) * 2 * L);
-                        v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).intoArray(p, (2 * lo + 2 + h) * 2 * L);
-                        v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).intoArray(p, (2 * hi + h) * 2 * L);
-                        v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).intoArray(p, (2 * hi + 2 + h) * 2 * L);
+                        int o = (2 * (128 * k + 32 * (i >> 3) + 2 * (i & 7)) + h) * 2 * L; // step 128k + 32g + 2c, vector h
+                        IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
+                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
+                        a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+                        b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
+                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 64 * L);
+                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 68 * L);
                     }
                 }
             }

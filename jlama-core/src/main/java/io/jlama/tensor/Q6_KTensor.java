@@ -140,21 +140,6 @@ public final class Q6_KTensor extends Tensor {
         return PATTERN_COLS;
     }
 
-    /**
-     * The {@link Int8Gemm} panel's steps per super-block: sub-block j's 8 steps, step 2c + b taking elements
-     * 16j + 4c + b (even lanes) and 2 further.
-     */
-    private static final int[] GEMM_PATTERN_COLS = new int[128];
-
-    static {
-        for (int s = 0; s < 128; s++) GEMM_PATTERN_COLS[s] = 16 * (s >> 3) + 4 * ((s >> 1) & 3) + (s & 1);
-    }
-
-    @Override
-    int[] int8GemmPatternCols() {
-        return GEMM_PATTERN_COLS;
-    }
-
     /** Sub-blocks of 16: the scale {@code d*sc[j]} (exact), the values q6 - 32. */
     @Override
     int int8GemmBlock() {
@@ -281,9 +266,9 @@ public final class Q6_KTensor extends Tensor {
         }
 
         /**
-         * The {@link Int8Gemm} panel of rows [row, row + 2L) (two groups), in the order of {@link #GEMM_PATTERN_COLS}:
-         * the 8 values of an l-step c of half h (see {@link #group}) go to steps 2(c % 4) and 2(c % 4) + 1 of
-         * sub-blocks 8h + 2m + c / 4, m the quarter of the half they belong to.
+         * The {@link Int8Gemm} panel of rows [row, row + 2L) (two groups): the 8 values of an l-step c of half h (see
+         * {@link #group}) in short lanes 2r and 2r + 1 are elements 128h + 32m + 4c + {0, 2} and + {1, 3} of each
+         * quarter m; regrouped as ints into the pairs of steps 64h + 16m + 2c and 64h + 16m + 2c + 1.
          */
         static void panel(Q6_KTensor t, int row, short[] p, float[] sc) {
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -302,16 +287,23 @@ public final class Q6_KTensor extends Tensor {
                             ShortVector a = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
                             ShortVector b = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
                             ShortVector hq = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
-                            // step of quarter m, byte 0: 8 (16k + 8h + 2m + c/4) + 2 (c % 4); its panel offset (2 step + v) 2L
-                            int s0 = 8 * (16 * k + 8 * h + (c >> 2)) + 2 * (c & 3), o = (2 * s0 + v) * 2 * L, m = 16 * 2 * 2 * L;
-                            a.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).intoArray(p, o);
-                            a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32).intoArray(p, o + 4 * L);
-                            b.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32).intoArray(p, o + m);
-                            b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32).intoArray(p, o + m + 4 * L);
-                            a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.and((short) 0x30)).sub((short) 32).intoArray(p, o + 2 * m);
-                            a.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32).intoArray(p, o + 2 * m + 4 * L);
-                            b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32).intoArray(p, o + 3 * m);
-                            b.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32).intoArray(p, o + 3 * m + 4 * L);
+                            int o = (2 * (128 * k + 64 * h + 2 * c) + v) * 2 * L, m = 16 * 4 * L; // step of quarter 0; a quarter: 16 steps
+                            IntVector e = a.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            IntVector f = a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
+                            e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
+                            e = b.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            f = b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + m);
+                            e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + m + 4 * L);
+                            e = a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            f = a.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 2 * m);
+                            e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 2 * m + 4 * L);
+                            e = b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            f = b.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 3 * m);
+                            e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 3 * m + 4 * L);
                         }
                     }
                 }

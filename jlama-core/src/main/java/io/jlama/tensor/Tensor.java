@@ -266,17 +266,18 @@ public abstract class Tensor {
     }
 
     /**
-     * For types whose batches go through the {@link Int8Gemm}: per activation block, the offset of the int8 value each
-     * panel step carries in its even short lanes (the odd ones: 2 further, as in {@link Int8Act}), in the order
-     * {@link #int8GemmPanel} lays out the steps; null for other types.
+     * The int8 format in which a batch of n tokens multiplied with this tensor should be prepared ({@link Int8Batch}),
+     * or null when the batch does not go through the int8 GEMM (other types, fewer than {@link Gemm#MIN_TOKENS}
+     * tokens, no whole tile of row groups).
      */
-    int[] int8GemmPatternCols() {
-        return null;
+    public Int8Batch.Format int8BatchFormat(int n) {
+        if (!int8Activations() || int8GemmBlock() == 0 || n < Gemm.MIN_TOKENS || Int8Gemm.tiledEnd(this, rows) == 0) return null;
+        return Q8Activations.Kind.of(type) == Q8Activations.Kind.Q8_0 ? Int8Batch.Format.Q8_0 : Int8Batch.Format.Q8_K;
     }
 
-    /** Columns per scale of the {@link Int8Gemm} panel (a divisor of the activation block). */
+    /** Columns per scale of the {@link Int8Gemm} panel (a divisor of the activation block); 0: no int8 GEMM. */
     int int8GemmBlock() {
-        throw new UnsupportedOperationException(type + " has no int8 GEMM");
+        return 0;
     }
 
     /**
@@ -289,8 +290,8 @@ public abstract class Tensor {
 
     /**
      * Decodes rows {@code [row, row + 2L)} (whole row groups) into an {@link Int8Gemm} panel: per step s (of cols / 2)
-     * two short vectors of L rows, {@code p[(2s + v) * 2L + 2r + h]} the signed weight of row {@code row + vL + r}
-     * that multiplies the int8 value h of step s's pattern; per block k of {@link #int8GemmBlock} columns and row i,
+     * two short vectors of L rows, {@code p[(2s + v) * 2L + 2r + h]} the signed weight of row {@code row + vL + r} and
+     * column {@code 2s + h}; per block k of {@link #int8GemmBlock} columns and row i,
      * the scale {@code sc[k*2L + i]} and, with offsets, {@code of[k*2L + i]}: the weight is {@code p * sc + of}.
      */
     void int8GemmPanel(int row, short[] p, float[] sc, float[] of) {
@@ -317,18 +318,32 @@ public abstract class Tensor {
      * {@code [r0, r1)} (one expert's slice of a stacked expert tensor) lands compactly at {@code outOff + r0}.
      */
     public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1) {
+        matmul(x, xOff, xStride, n, out, outOff, outStride, r0, r1, null);
+    }
+
+    /**
+     * {@link #matmul(float[], int, int, int, float[], int, int, int, int)} with the batch's int8 activations already
+     * prepared in the format of {@link #int8BatchFormat} (null: prepared by the calling thread, as needed).
+     *
+     * @throws IllegalArgumentException when prepared holds other tokens or another format
+     */
+    public void matmul(float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int r0, int r1, Int8Batch prepared) {
         if (int8Activations()) {
             if (n < Gemm.MIN_TOKENS) {
                 matmulInt8(x, xOff, xStride, n, out, outOff, outStride, r0, r1);
                 return;
             }
+            Int8Batch.Format format = int8BatchFormat(n);
             int a = r0, b = r0;
-            if (int8GemmPatternCols() != null) {
+            if (format != null) {
                 a = Int8Gemm.tiledStart(r0);
                 b = Int8Gemm.tiledEnd(this, r1);
             }
             if (a < b) { // a batch: whole tiles of row groups through the int8 GEMM
-                Int8Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, a, b);
+                Int8Batch act = prepared;
+                if (act == null) act = Int8Batch.forThread(format, x, xOff, xStride, n, cols);
+                else if (act.format != format || !act.holds(x, xOff, xStride, n, cols)) throw new IllegalArgumentException(name + ": the prepared int8 batch holds other tokens");
+                Int8Gemm.matmul(this, act, out, outOff, outStride, a, b);
                 if (a == r0 && b == r1) return;
             }
             // other rows of a batch: the float GEMM on the int8-rounded activations, so that it computes what one

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class Int8GemmTest {
     /**
-     * Every panel entry, through the type's pattern order, is the weight the file holds at that row and column:
+     * Every panel entry (step s, lane 2r + h: row r, column 2s + h) is the weight the file holds there:
      * {@code p * sc} exactly for Q4_0 and Q6_K (an f16 scale, times Q6_K's 8-bit scale, times a small integer);
      * {@code p * sc + of} for Q4_K, where the
      * offset {@code 8*d*sc - dmin*m} is one float rounding from exact (ggml rounds {@code d*sc*q - dmin*m} once too), so
@@ -32,8 +32,7 @@ class Int8GemmTest {
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = tensor(arena, type, rows, cols, new Random(rows + cols));
             assumeTrue(t.int8Activations(), "int8 activations off (scalar kernels or -Djlama.repack=false)");
-            int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), P = t.int8GemmPatternCols().length;
-            int actBlock = 2 * P, max = type == GgmlType.Q6_K ? 32 : 8;
+            int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), max = type == GgmlType.Q6_K ? 32 : 8;
             short[] p = new short[tile * cols];
             float[] sc = new float[tile * cols / block], of = new float[tile * cols / block];
             for (int row = 0; row + tile <= t.groupedRows; row += tile) {
@@ -42,14 +41,14 @@ class Int8GemmTest {
                 float[][] w = new float[tile][];
                 for (int i = 0; i < tile; i++) w[i] = TensorFixtures.dequantizeRow(t, row + i);
                 for (int s = 0; s < cols / 2; s++) {
-                    int k = 2 * s / block, col0 = s / P * actBlock + t.int8GemmPatternCols()[s % P];
+                    int k = 2 * s / block;
                     for (int i = 0; i < tile; i++) {
                         for (int h = 0; h < 2; h++) {
                             int v = p[2 * s * tile + 2 * i + h];
                             assertTrue(v >= -max && v < max, "row " + (row + i) + " step " + s + ": " + v);
-                            double got = (double) v * sc[k * tile + i] + of[k * tile + i], want = w[i][col0 + 2 * h];
+                            double got = (double) v * sc[k * tile + i] + of[k * tile + i], want = w[i][2 * s + h];
                             double tol = type == GgmlType.Q4_K ? Math.ulp(of[k * tile + i]) : 0;
-                            assertTrue(Math.abs(got - want) <= tol, type + " row " + (row + i) + " col " + (col0 + 2 * h) + ": " + got + " vs " + want);
+                            assertTrue(Math.abs(got - want) <= tol, type + " row " + (row + i) + " col " + (2 * s + h) + ": " + got + " vs " + want);
                         }
                     }
                 }
@@ -134,6 +133,70 @@ class Int8GemmTest {
                 }
                 for (int i = 0; i < x.length; i++) x[i] = -x[i] * 0.5f;
             }
+        }
+    }
+
+    /**
+     * A batch quantized in two token ranges on two threads holds, per token, what {@link Q8Activations} (held to
+     * llama.cpp's bytes in {@link Int8RowGroupTest}) makes of it: the int8 values as lane pairs, the scales, the sums;
+     * so does the per-thread batch, also after the values of one token change.
+     */
+    @ParameterizedTest(name = "{0} cols={1} tokens={2}")
+    @CsvSource({"Q8_0,256,5", "Q8_0,96,1", "Q8_K,512,13"})
+    void preparedBatchesHoldEachTokensQuantization(Int8Batch.Format format, int cols, int n) throws InterruptedException {
+        Random rnd = new Random(cols + n);
+        int stride = cols + 5;
+        float[] x = new float[3 + n * stride];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 13 == 0 ? 6 : 1);
+        Int8Batch b = new Int8Batch(format);
+        b.reset(x, 3, stride, n, cols);
+        Thread other = new Thread(() -> b.quantize(0, n / 2));
+        other.start();
+        b.quantize(n / 2, n);
+        other.join();
+        assertHolds(b, format, x, stride, n, cols);
+        assertHolds(Int8Batch.forThread(format, x, 3, stride, n, cols), format, x, stride, n, cols);
+        x[3 + (n - 1) * stride + 7] += 3f; // one value of the last token
+        assertHolds(Int8Batch.forThread(format, x, 3, stride, n, cols), format, x, stride, n, cols);
+    }
+
+    private static void assertHolds(Int8Batch b, Int8Batch.Format format, float[] x, int stride, int n, int cols) {
+        Q8Activations.Kind kind = format.kind;
+        for (int tok = 0; tok < n; tok++) {
+            Q8Activations q = new Q8Activations(kind);
+            q.quantize(x, 3 + tok * stride, cols);
+            for (int i = 0; i < cols / 2; i++) {
+                assertEquals((q.q[2 * i] & 0xFFFF) | (q.q[2 * i + 1] << 16), b.xp[tok * cols / 2 + i], "token " + tok + " pair " + i);
+            }
+            for (int k = 0; k < cols / kind.block; k++) assertEquals(q.d[k], b.d[tok * cols / kind.block + k], "token " + tok + " scale " + k);
+            for (int k = 0; k < cols / kind.sumGroup; k++) assertEquals(q.sums[k], b.sums[tok * cols / kind.sumGroup + k], "token " + tok + " sum " + k);
+        }
+    }
+
+    /**
+     * A product given a prepared batch has the bits of the same product preparing its own, and refuses a batch of
+     * other tokens.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q4_0", "Q4_K", "Q6_K"})
+    void aPreparedBatchGivesTheSameBits(GgmlType type) {
+        Random rnd = new Random(3);
+        int rows = 96, cols = 512, n = 9;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = tensor(arena, type, rows, cols, rnd);
+            Int8Batch.Format format = t.int8BatchFormat(n);
+            assumeTrue(format != null, "int8 activations off (scalar kernels or -Djlama.repack=false)");
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            Int8Batch b = new Int8Batch(format);
+            b.reset(x, 0, cols, n, cols);
+            b.quantize(0, n);
+            float[] want = new float[n * rows], got = new float[n * rows];
+            t.matmul(x, 0, cols, n, want, 0, rows, 0, rows);
+            t.matmul(x, 0, cols, n, got, 0, rows, 0, rows, b);
+            for (int i = 0; i < got.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "entry " + i);
+            assertEquals(null, t.int8BatchFormat(Gemm.MIN_TOKENS - 1));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> t.matmul(x, 0, cols, n - 1, got, 0, rows, 0, rows, b));
         }
     }
 
