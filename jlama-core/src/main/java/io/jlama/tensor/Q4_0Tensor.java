@@ -273,7 +273,7 @@ public final class Q4_0Tensor extends Tensor {
          * The {@link Int8Gemm} panel of rows [row, row + 2L): a chunk's short lanes 2r and 2r + 1 hold elements
          * 4c, 4c + 2 (low nibbles of their first bytes), 4c + 1, 4c + 3 (of their second bytes) and those + 16 (high
          * nibbles); minus 8, they are regrouped as ints into the pairs (4c, 4c + 1) and (4c + 2, 4c + 3) of steps
-         * 2c and 2c + 1 (+ 8 for the high nibbles). The scales are the rows' f16 scales.
+         * 2c and 2c + 1 (+ 8 for the high nibbles). The scales are the rows' f16 scales, converted in lanes.
          */
         static void panel(Q4_0Tensor t, int row, short[] p, float[] sc) {
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -283,7 +283,7 @@ public final class Q4_0Tensor extends Tensor {
                 int r = row + h * L, in = r % g;
                 long base = (long) (r / g) * g * t.rowBytes;
                 for (int k = 0; k < nb; k++, base += (long) g * BLOCK_BYTES) {
-                    for (int i = 0; i < L; i++) sc[(2 * k + h) * L + i] = Float.float16ToFloat(data.get(I16_LE, base + 2L * (in + i)));
+                    SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base + 2L * in, ByteOrder.LITTLE_ENDIAN)).intoArray(sc, (2 * k + h) * L);
                     long q0 = base + 2L * g + 4L * in;
                     for (int c = 0; c < 4; c++, q0 += 4L * g) {
                         ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);

@@ -363,14 +363,14 @@ public final class Q4_KTensor extends Tensor {
                 int r = row + h * L, in = r % g;
                 long base = (long) (r / g) * nb * g * GROUP_BYTES;
                 for (int k = 0; k < nb; k++, base += (long) g * GROUP_BYTES) {
-                    for (int i = 0; i < L; i++) {
-                        float d = data.get(F32_LE, base + 4L * (in + i)), dmin = data.get(F32_LE, base + 4L * g + 4L * (in + i));
-                        for (int j = 0; j < 8; j++) {
-                            float ds = d * (data.get(I8, base + 8L * g + (long) j * g + in + i) & 0xFF);
-                            int at = (2 * (8 * k + j) + h) * L + i;
-                            sc[at] = ds;
-                            of[at] = 8 * ds - dmin * (data.get(I8, base + 16L * g + (long) j * g + in + i) & 0xFF);
-                        }
+                    FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * in, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector dmin = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * g + 4L * in, ByteOrder.LITTLE_ENDIAN);
+                    for (int j = 0; j < 8; j++) { // 8 * (d * sc) - dmin * m: exact products, one rounding
+                        FloatVector ds = d.mul((FloatVector) SimdShapes.unsignedBytes(data, base + 8L * g + (long) j * g + in).convert(VectorOperators.I2F, 0));
+                        FloatVector m = dmin.mul((FloatVector) SimdShapes.unsignedBytes(data, base + 16L * g + (long) j * g + in).convert(VectorOperators.I2F, 0));
+                        int at = (2 * (8 * k + j) + h) * L;
+                        ds.intoArray(sc, at);
+                        ds.mul(8f).sub(m).intoArray(of, at);
                     }
                     long q0 = base + 24L * g + 4L * in;
                     for (int i = 0; i < 32; i++, q0 += 4L * g) {

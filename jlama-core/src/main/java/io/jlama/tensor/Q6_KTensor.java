@@ -277,9 +277,10 @@ public final class Q6_KTensor extends Tensor {
             for (int v = 0; v < 2; v++) {
                 long base = (long) ((row + v * L) / L) * nb * L * GROUP_BYTES;
                 for (int k = 0; k < nb; k++, base += (long) L * GROUP_BYTES) {
-                    for (int i = 0; i < L; i++) {
-                        float d = data.get(F32_LE, base + 4L * i);
-                        for (int j = 0; j < 16; j++) sc[(2 * (16 * k + j) + v) * L + i] = d * data.get(I8, base + 4L * L + (long) j * L + i);
+                    FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base, ByteOrder.LITTLE_ENDIAN);
+                    for (int j = 0; j < 16; j++) { // d * sc, exact
+                        IntVector s = SimdShapes.bytesToInts(ByteVector.fromMemorySegment(SimdShapes.B, data, base + 4L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN), 0);
+                        d.mul((FloatVector) s.convert(VectorOperators.I2F, 0)).intoArray(sc, (2 * (16 * k + j) + v) * L);
                     }
                     long q0 = base + 20L * L;
                     for (int h = 0; h < 2; h++) {
