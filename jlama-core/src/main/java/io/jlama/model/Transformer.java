@@ -666,15 +666,14 @@ public final class Transformer {
                 if (sinks != null) Softmax.softmax(sc, from, len - from, sinks[h]); // gpt-oss attention sinks
                 else Softmax.softmax(sc, from, len - from);
                 int ao = t * c.headCount() * hv + h * hv;
-                java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
-                for (int p = from; p < len; p++) {
-                    int slot = s.kv.slot(layer, p);
-                    if (f16) {
-                        s.kv.values(layer, slot * vDim + kvh * hv, row, hv);
+                if (f16) {
+                    java.util.Arrays.fill(s.att, ao, ao + hv, 0f);
+                    for (int p = from; p < len; p++) {
+                        s.kv.values(layer, s.kv.slot(layer, p) * vDim + kvh * hv, row, hv);
                         VectorOps.axpy(sc[p], row, 0, s.att, ao, hv);
-                    } else {
-                        VectorOps.axpy(sc[p], vals, slot * vDim + kvh * hv, s.att, ao, hv);
                     }
+                } else {
+                    VectorOps.weightedSum(sc, from, len, vals, kvh * hv, vDim, s.kv.slots(layer), s.att, ao, hv);
                 }
             }
         }

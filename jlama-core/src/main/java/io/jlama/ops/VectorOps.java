@@ -32,6 +32,26 @@ public final class VectorOps {
         for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
+    /**
+     * {@code out[oOff + i] = sum over p in [from, to) of w[p] * v[vOff + slot(p)*vStride + i]} for {@code i < n},
+     * {@code slot(p) = p < ring ? p : p % ring} (a KV cache's ring of slots): attention's weighted sum of value rows.
+     * The terms are added in order of p, each as a fused multiply-add, as {@link #axpy} from a zeroed output does, so
+     * the bits are the same; the vector version keeps up to 4 vectors of sums in registers across the rows instead of
+     * loading and storing the output for each.
+     */
+    public static void weightedSum(float[] w, int from, int to, float[] v, int vOff, int vStride, int ring, float[] out, int oOff, int n) {
+        if (VectorSupport.ENABLED) Simd.weightedSum(w, from, to, v, vOff, vStride, ring, out, oOff, n);
+        else weightedSumScalar(w, from, to, v, vOff, vStride, ring, out, oOff, n);
+    }
+
+    static void weightedSumScalar(float[] w, int from, int to, float[] v, int vOff, int vStride, int ring, float[] out, int oOff, int n) {
+        java.util.Arrays.fill(out, oOff, oOff + n, 0f);
+        for (int p = from; p < to; p++) {
+            int base = vOff + (p < ring ? p : p % ring) * vStride;
+            for (int i = 0; i < n; i++) out[oOff + i] = Math.fma(v[base + i], w[p], out[oOff + i]);
+        }
+    }
+
     /** SwiGLU in place: gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + e^-gate[i]) * up[i]. */
     public static void swiglu(float[] gate, float[] up, int off, int n) {
         if (VectorSupport.ENABLED) Simd.swiglu(gate, up, off, n);
@@ -53,6 +73,41 @@ public final class VectorOps {
             }
             for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
             return s;
+        }
+
+        static int lanes() {
+            return F.length();
+        }
+
+        static void weightedSum(float[] w, int from, int to, float[] v, int vOff, int vStride, int ring, float[] out, int oOff, int n) {
+            int L = F.length(), d = 0;
+            for (; d + 4 * L <= n; d += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int p = from; p < to; p++) {
+                    int base = vOff + (p < ring ? p : p % ring) * vStride + d;
+                    FloatVector c = FloatVector.broadcast(F, w[p]);
+                    a0 = FloatVector.fromArray(F, v, base).fma(c, a0);
+                    a1 = FloatVector.fromArray(F, v, base + L).fma(c, a1);
+                    a2 = FloatVector.fromArray(F, v, base + 2 * L).fma(c, a2);
+                    a3 = FloatVector.fromArray(F, v, base + 3 * L).fma(c, a3);
+                }
+                a0.intoArray(out, oOff + d);
+                a1.intoArray(out, oOff + d + L);
+                a2.intoArray(out, oOff + d + 2 * L);
+                a3.intoArray(out, oOff + d + 3 * L);
+            }
+            for (; d + L <= n; d += L) {
+                FloatVector a0 = FloatVector.zero(F);
+                for (int p = from; p < to; p++) {
+                    a0 = FloatVector.fromArray(F, v, vOff + (p < ring ? p : p % ring) * vStride + d).fma(FloatVector.broadcast(F, w[p]), a0);
+                }
+                a0.intoArray(out, oOff + d);
+            }
+            for (; d < n; d++) {
+                float a = 0f;
+                for (int p = from; p < to; p++) a = Math.fma(v[vOff + (p < ring ? p : p % ring) * vStride + d], w[p], a);
+                out[oOff + d] = a;
+            }
         }
 
         static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {

@@ -53,6 +53,24 @@ class VectorOpsTwinTest {
         VectorOps.Simd.axpy(0.37f, a, off, y2, off, n);
         for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-6f * (1 + Math.abs(y1[i])), "axpy " + i); // fma rounds once
 
+        // attention's weighted sum of value rows over a ring of 7 slots: the same fused multiply-adds in the same
+        // order, so the same bits; rows [from, to) wrap around the ring when to > 7
+        int ring = 7, stride = n + 2;
+        float[] v = new float[ring * stride + 1], w = new float[12];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        for (int i = 0; i < w.length; i++) w[i] = r.nextFloat();
+        for (int[] range : new int[][] {{0, 1}, {0, 7}, {3, 12}}) {
+            float[] o1 = new float[n + 2], o2 = new float[n + 2];
+            VectorOps.weightedSumScalar(w, range[0], range[1], v, 1, stride, ring, o1, 1, n);
+            VectorOps.Simd.weightedSum(w, range[0], range[1], v, 1, stride, ring, o2, 1, n);
+            for (int i = 0; i < o1.length; i++) assertEquals(Float.floatToRawIntBits(o1[i]), Float.floatToRawIntBits(o2[i]), "weightedSum " + i);
+            float[] o3 = new float[n + 2];
+            for (int p = range[0]; p < range[1]; p++) VectorOps.Simd.axpy(w[p], v, 1 + (p % ring) * stride, o3, 1, n);
+            if (n % VectorOps.Simd.lanes() == 0) { // where axpy fuses every product too: its bits
+                for (int i = 0; i < o1.length; i++) assertEquals(Float.floatToRawIntBits(o3[i]), Float.floatToRawIntBits(o2[i]), "weightedSum vs axpy " + i);
+            }
+        }
+
         float[] g1 = a.clone(), g2 = a.clone();
         Activations.swiglu(g1, b, off, n);
         VectorOps.Simd.swiglu(g2, b, off, n);
