@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -282,6 +283,47 @@ class VectorScalarTwinTest {
             for (int l = 0; l < SimdShapes.L; l++) {
                 if ((h[i + l] & 0x7C00) == 0x7C00) continue; // infinities and NaNs take the other conversion
                 assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(h[i + l])), Float.floatToRawIntBits(got[l]), String.format("f16 0x%04x", h[i + l] & 0xFFFF));
+            }
+        }
+    }
+
+    /**
+     * The F16 matrix-vector kernel of finite tensors multiplies the halfs' shifted bits by x * 2^112: the bits of the
+     * row-by-row dot kernel, for weights over every finite half pattern (subnormals, +-65504) and activations from
+     * subnormal floats to just under 2^15; with some |x| >= 2^15 (70000 * 2^112 would overflow) or a NaN it takes the row-by-row kernel.
+     */
+    @ParameterizedTest(name = "cols={0}")
+    @ValueSource(ints = {1, 17, 1003, 2048})
+    void f16MatvecOnScaledActivationsHasTheDotKernelsBits(int cols) {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Random rnd = new Random(cols);
+        int rows = 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(GgmlType.F16.rowBytes(cols) * rows);
+            for (long i = 0; i < (long) rows * cols; i++) {
+                short h;
+                do h = (short) rnd.nextInt(1 << 16); while ((h & 0x7C00) == 0x7C00);
+                seg.set(I16_LE, 2 * i, h);
+            }
+            F16Tensor t = (F16Tensor) TensorFixtures.wrap(GgmlType.F16, seg, rows, cols);
+            assertTrue(t.finite);
+            float[] x = new float[cols + 2];
+            for (float big : new float[] {32767.5f, 70000f, Float.NaN}) {
+                for (int i = 0; i < x.length; i++) {
+                    double g = rnd.nextGaussian();
+                    x[i] = (float) switch (i % 5) {
+                        case 0 -> g * 1e-40; // subnormal floats
+                        case 1 -> g * 1e4;
+                        default -> g;
+                    };
+                }
+                x[2 + cols / 2] = big;
+                float[] out = new float[rows + 1];
+                t.matvecVector(x, 2, out, 1, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    float want = t.dotVector(r, x, 2);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[1 + r]), "row " + r + " with " + big + ": " + out[1 + r] + " vs " + want);
+                }
             }
         }
     }
