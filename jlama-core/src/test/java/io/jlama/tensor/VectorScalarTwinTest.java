@@ -288,9 +288,11 @@ class VectorScalarTwinTest {
     }
 
     /**
-     * The F16 matrix-vector kernel of finite tensors multiplies the halfs' shifted bits by x * 2^112: the bits of the
-     * row-by-row dot kernel, for weights over every finite half pattern (subnormals, +-65504) and activations from
-     * subnormal floats to just under 2^15; with some |x| >= 2^15 (70000 * 2^112 would overflow) or a NaN it takes the row-by-row kernel.
+     * The F16 matrix-vector kernel of finite tensors multiplies the halfs' shifted bits by x * 2^112: the lane sums of
+     * the row-by-row dot kernel, for weights over every finite half pattern (subnormals, +-65504) and activations from
+     * subnormal floats to just under 2^15; with some |x| >= 2^15 (70000 * 2^112 would overflow) or a NaN it takes the
+     * row-by-row kernel. Within 1e-6 of sum|w x| rather than bit for bit: both end in a lane reduction whose order the
+     * Vector API leaves open (the interpreter's and C2's differ in the last bit when one kernel is compiled first).
      */
     @ParameterizedTest(name = "cols={0}")
     @ValueSource(ints = {1, 17, 1003, 2048})
@@ -322,7 +324,12 @@ class VectorScalarTwinTest {
                 t.matvecVector(x, 2, out, 1, 0, rows);
                 for (int r = 0; r < rows; r++) {
                     float want = t.dotVector(r, x, 2);
-                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[1 + r]), "row " + r + " with " + big + ": " + out[1 + r] + " vs " + want);
+                    if (Float.isNaN(big)) {
+                        assertTrue(Float.isNaN(out[1 + r]) && Float.isNaN(want), "row " + r + " with NaN");
+                        continue;
+                    }
+                    double tol = 1e-6 * absDot(TensorFixtures.dequantizeRow(t, r), x, 2);
+                    assertTrue(Math.abs(want - out[1 + r]) <= tol, "row " + r + " with " + big + ": " + out[1 + r] + " vs " + want);
                 }
             }
         }
