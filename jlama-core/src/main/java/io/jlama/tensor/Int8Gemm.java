@@ -129,6 +129,25 @@ final class Int8Gemm {
     /** The Vector API micro-kernel; loaded only with the module. */
     static final class Simd {
         /**
+         * The panel steps of a row-group chunk of Q4_0 or Q4_K (the same nibble layout): short lanes 2r and 2r + 1 hold
+         * in their low nibbles the elements c, c + 2 (first bytes) and c + 1, c + 3 (second bytes) of some 4 columns
+         * c, in their high nibbles those of 4 columns {@code high} steps x 2 further on. Minus 8, they are regrouped as
+         * ints into the column pairs of steps s and s + 1 (panel offset o) and s + high, s + high + 1.
+         */
+        static void nibblePairs(ShortVector v, short[] p, int o, int high) {
+            int L = SimdShapes.L;
+            IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+            IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+            a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
+            a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
+            a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
+            b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
+            int h = o + high * 4 * L;
+            a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, h);
+            a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, h + 4 * L);
+        }
+
+        /**
          * Rows of one panel (2L) times tokens {@code tok[0..3]}, to {@code out[i*2L + r]}. Per block: 8 short
          * accumulators (2 row vectors x 4 tokens), each step one load per row vector and one int broadcast per token;
          * then per accumulator the lane pairs added as ints ({@code (p + (p << 16)) >> 16}: the high half then holds

@@ -288,14 +288,7 @@ public final class Q4_0Tensor extends Tensor {
                     for (int c = 0; c < 4; c++, q0 += 4L * g) {
                         ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
                         int o = (2 * (16 * k + 2 * c) + h) * 2 * L; // step 16k + 2c, vector h
-                        IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
-                        a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 32 * L);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 36 * L);
+                        Int8Gemm.Simd.nibblePairs(v, p, o, 8);
                     }
                 }
             }

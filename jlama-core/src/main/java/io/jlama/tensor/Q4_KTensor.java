@@ -376,14 +376,7 @@ public final class Q4_KTensor extends Tensor {
                     for (int i = 0; i < 32; i++, q0 += 4L * g) {
                         ShortVector v = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
                         int o = (2 * (128 * k + 32 * (i >> 3) + 2 * (i & 7)) + h) * 2 * L; // step 128k + 32g + 2c, vector h
-                        IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
-                        a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-                        b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 64 * L);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 68 * L);
+                        Int8Gemm.Simd.nibblePairs(v, p, o, 16);
                     }
                 }
             }
