@@ -45,6 +45,8 @@ public final class Int8Batch {
     float[] d = new float[0];
     /** Per token and {@link Q8Activations.Kind#sumGroup} values: the sum of the int8 values. */
     int[] sums = new int[0];
+    /** Per token and 32 values: {@code d * sum(q)}, what the offsets of a panel with blocks of 32 multiply (Q4_K). */
+    float[] xs32 = new float[0];
     /** Per-thread mode: a copy of the tokens last quantized, and which are valid. */
     private float[] src = new float[0];
     private boolean[] valid = new boolean[0];
@@ -77,6 +79,7 @@ public final class Int8Batch {
         if (xp.length < n * cols / 2) xp = new int[n * cols / 2];
         if (d.length < n * cols / kind.block) d = new float[n * cols / kind.block];
         if (sums.length < n * cols / kind.sumGroup) sums = new int[n * cols / kind.sumGroup];
+        if (xs32.length < n * cols / 32) xs32 = new float[n * cols / 32];
     }
 
     private static final ThreadLocal<Q8Activations[]> SCRATCH = ThreadLocal.withInitial(() -> new Q8Activations[Format.values().length]);
@@ -93,6 +96,11 @@ public final class Int8Batch {
             System.arraycopy(a.d, 0, d, t * nb, nb);
             System.arraycopy(a.sums, 0, sums, t * ns, ns);
             Simd.pairs(a.q, cols, xp, t * cols / 2);
+            for (int k = 0, per = 32 / kind.sumGroup; k < cols / 32; k++) {
+                int sum = 0;
+                for (int i = 0; i < per; i++) sum += a.sums[k * per + i];
+                xs32[t * cols / 32 + k] = a.d[32 * k / kind.block] * sum;
+            }
         }
     }
 

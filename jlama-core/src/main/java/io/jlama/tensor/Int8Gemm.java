@@ -34,16 +34,15 @@ final class Int8Gemm {
     /** The calling thread's panel, scale, offset and output buffers; grown, never shrunk. */
     private static final class Buffers {
         short[] panel = new short[0];
-        float[] scales = new float[0], offsets = new float[0], xs = new float[0], tile = new float[0];
+        float[] scales = new float[0], offsets = new float[0], tile = new float[0];
         int[] tokens = new int[NT];
 
-        void ensure(int rows, int cols, int blocks, int n) {
+        void ensure(int rows, int cols, int blocks) {
             if (panel.length < rows * cols) panel = new short[rows * cols];
             if (scales.length < rows * blocks) {
                 scales = new float[rows * blocks];
                 offsets = new float[rows * blocks];
             }
-            if (xs.length < n * blocks) xs = new float[n * blocks];
             if (tile.length < NT * rows) tile = new float[NT * rows];
         }
     }
@@ -78,24 +77,14 @@ final class Int8Gemm {
         Q8Activations.Kind kind = act.kind;
         int shift = Integer.numberOfTrailingZeros(kind.block / block), actBlocks = cols / kind.block;
         Buffers buf = BUFFERS.get();
-        buf.ensure(rows, cols, blocks, n);
-        boolean offsets = w.int8GemmOffsets();
-        if (offsets) { // per token and block: dx * sum(q) over the block, which the offsets multiply
-            int groups = block / kind.sumGroup, perToken = cols / kind.sumGroup;
-            for (int tok = 0; tok < n; tok++) {
-                for (int k = 0; k < blocks; k++) {
-                    int sum = 0;
-                    for (int i = 0, at = tok * perToken + k * groups; i < groups; i++) sum += act.sums[at + i];
-                    buf.xs[tok * blocks + k] = act.d[tok * actBlocks + (k >> shift)] * sum;
-                }
-            }
-        }
+        buf.ensure(rows, cols, blocks);
+        boolean offsets = w.int8GemmOffsets(); // blocks of 32: their dx * sum(q) are act.xs32
         int[] tk = buf.tokens;
         for (int r = a; r < b; r += rows) {
             w.int8GemmPanel(r, buf.panel, buf.scales, buf.offsets);
             for (int t = 0; t < n; t += NT) {
                 for (int i = 0; i < NT; i++) tk[i] = Math.min(t + i, n - 1); // a short last group repeats its last token
-                Simd.tile(buf.panel, buf.scales, offsets ? buf.offsets : null, act.xp, act.d, buf.xs, tk, cols, block, shift, buf.tile);
+                Simd.tile(buf.panel, buf.scales, offsets ? buf.offsets : null, act.xp, act.d, act.xs32, tk, cols, block, shift, buf.tile);
                 for (int i = 0, m = Math.min(NT, n - t); i < m; i++) {
                     System.arraycopy(buf.tile, i * rows, out, outOff + (t + i) * outStride + r, rows);
                 }

@@ -281,8 +281,8 @@ public abstract class Tensor {
     }
 
     /**
-     * Whether the panel has per-block offsets, multiplied by the block's activation sum: then {@link
-     * #int8Constants} keeps in {@link Int8Act#sums} the sum of q over each panel block of an activation block.
+     * Whether the panel has per-block offsets, multiplied by the block's activation sum ({@link Int8Batch#xs32}:
+     * only with blocks of 32).
      */
     boolean int8GemmOffsets() {
         return false;
