@@ -209,6 +209,14 @@ public abstract class Tensor {
         return int8Dot(row, a);
     }
 
+    /**
+     * The activations a batch's float {@link Gemm} multiplies when a type rounds them first, as its matrix-vector
+     * kernel does for one token (F16: to halfs), compactly ({@code cols} apart) in a per-thread buffer; null: x as is.
+     */
+    float[] gemmActivations(float[] x, int xOff, int xStride, int n) {
+        return null;
+    }
+
     /** Whether {@link #matmul} quantizes the activations to int8 blocks first (the type's row groups are in use). */
     boolean int8Activations() {
         return rowGroup > 0;
@@ -360,7 +368,9 @@ public abstract class Tensor {
         }
         if (n >= Gemm.MIN_TOKENS && VectorSupport.ENABLED) {
             // a batch: decode each weight panel once, then a register-blocked product over the tokens
-            Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
+            float[] rounded = gemmActivations(x, xOff, xStride, n);
+            if (rounded != null) Gemm.matmul(this, rounded, 0, cols, n, out, outOff, outStride, r0, r1);
+            else Gemm.matmul(this, x, xOff, xStride, n, out, outOff, outStride, r0, r1);
             return;
         }
         if (VectorSupport.ENABLED) {

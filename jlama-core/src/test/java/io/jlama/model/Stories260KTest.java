@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * quantizes activations to Q8_0 (and F16 for the F16 ffn_down). So we compare tightly (1e-4) with the exact float64
  * evaluation of the same weights ({@code *.logits.numpy-f64.f32}, {@code *.greedy.numpy-f64.json}), and loosely with
  * llama.cpp's own logits: |diff| below 0.5 (its README measures up to 0.29 between llama.cpp and exact arithmetic)
- * and the same argmax wherever llama.cpp's top-1/top-2 margin exceeds 0.5.
+ * and the same argmax wherever llama.cpp's top-1/top-2 margin exceeds 0.5. Their F16 ffn_down now rounds its
+ * activations to halfs as llama.cpp does (see {@link #halfActivations}), which the tight bounds allow for.
  */
 class Stories260KTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +52,19 @@ class Stories260KTest {
     static boolean int8(String variant) {
         return variant.equals("q4_0") && VectorSupport.int8Activations(GgmlType.Q4_0);
     }
+
+    /**
+     * The q8_0 and q4_0 files store ffn_down (172 wide) as F16, whose products round their activations to halfs, as
+     * llama.cpp's do, when the Vector API kernels run ({@link io.jlama.tensor.F16Tensor}): a value within float rounding
+     * of a half's rounding boundary may round either way between two evaluations, and the exact float64 reference keeps
+     * the activations unrounded.
+     */
+    static boolean halfActivations(String variant) {
+        return !variant.equals("f32") && VectorSupport.ENABLED;
+    }
+
+    /** Bound for the above (each flip or rounding moves one input by 2^-11 or 2^-12 relative): measured up to 3.4e-3. */
+    static final float HALF_TOL = 1e-2f;
 
     static JsonNode read(Path p) {
         try {
@@ -91,7 +105,7 @@ class Stories260KTest {
         } else {
             float[] exact = SharedData.readF32(dir.resolve(id + ".logits.numpy-f64.f32"));
             float d = ReferenceModels.maxAbsDiff(ours, exact);
-            assertTrue(d <= 1e-4f, "max |jlama - exact float64| = " + d);
+            assertTrue(d <= (halfActivations(variant) ? HALF_TOL : 1e-4f), "max |jlama - exact float64| = " + d);
             float[] llama = SharedData.readF32(dir.resolve(id + ".logits.f32"));
             assertLooselyEqual(ours, llama, 512);
         }
@@ -105,7 +119,7 @@ class Stories260KTest {
         float d = ReferenceModels.maxAbsDiff(batch, inc);
         // Batches go through the tiled GEMM, single tokens through the row kernels: the same products summed in
         // another order, so only rounding differs (measured up to 1.5e-5 on logits of magnitude ~10).
-        assertTrue(d <= 5e-5f, "batch vs one-by-one: " + d);
+        assertTrue(d <= (halfActivations(variant) ? HALF_TOL : 5e-5f), "batch vs one-by-one: " + d);
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -113,10 +127,12 @@ class Stories260KTest {
     void greedyContinuationMatches(String variant, String id, int[] tokens) {
         Path dir = SharedData.require("reference/stories260K/" + variant);
         // F32 and int8 activations: llama.cpp's own greedy run. Else: the exact float64 evaluation of the same weights.
-        JsonNode ref = read(dir.resolve(variant.equals("f32") || int8(variant) ? id + ".greedy.json" : id + ".greedy.numpy-f64.json"));
+        // With half activations (not the exact evaluation either): llama.cpp's, up to a near tie.
+        boolean llama = variant.equals("f32") || int8(variant) || halfActivations(variant);
+        JsonNode ref = read(dir.resolve(llama ? id + ".greedy.json" : id + ".greedy.numpy-f64.json"));
         int[] expected = ints(ref.get("generated_tokens"));
         int[] ours = ReferenceModels.greedy(model(variant), tokens, expected.length, 2);
-        if (int8(variant)) { // llama.cpp's ids up to its first step with a top-1/top-2 margin below the loose bound 0.5
+        if (!variant.equals("f32") && llama) { // llama.cpp's ids up to its first step with a top-1/top-2 margin below the loose bound 0.5
             JsonNode margins = ref.get("margins");
             int steps = 0;
             while (steps < expected.length && margins.get(steps).asDouble() >= 0.5) steps++;

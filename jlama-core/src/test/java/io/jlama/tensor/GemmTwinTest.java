@@ -48,7 +48,11 @@ class GemmTwinTest {
             Arrays.fill(want, Float.NaN);
             t.matmul(x, xStride, n, got, outStride, r0, r1); // n >= 4: the GEMM path
             // types with int8 activations multiply the int8-rounded activations (Q8Activations.Batch)
-            Gemm.matmulScalar(t, t.int8Activations() ? int8Rounded(x, xStride, n, cols, Q8Activations.Kind.of(type)) : x, xStride, n, want, outStride, r0, r1);
+            // F16 rounds them to halfs (F16Tensor.gemmActivations, as one token's kernel does)
+            float[] xs = x;
+            if (t.int8Activations()) xs = int8Rounded(x, xStride, n, cols, Q8Activations.Kind.of(type));
+            else if (t instanceof F16Tensor f && f.finite) xs = halfRounded(x);
+            Gemm.matmulScalar(t, xs, xStride, n, want, outStride, r0, r1);
             for (int tok = 0; tok < n; tok++) {
                 for (int r = 0; r < outStride; r++) {
                     float g = got[tok * outStride + r], w = want[tok * outStride + r];
@@ -62,6 +66,13 @@ class GemmTwinTest {
                 }
             }
         }
+    }
+
+    /** x with every value rounded to a half and back (all finite here). */
+    static float[] halfRounded(float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+        return r;
     }
 
     /**

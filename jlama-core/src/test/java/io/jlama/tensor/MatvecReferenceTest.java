@@ -2,6 +2,8 @@ package io.jlama.tensor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jlama.testing.SharedData;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -107,6 +109,39 @@ class MatvecReferenceTest {
                 System.out.printf("%-5s %3d %12.6g %14.8g %14.8g %14.8g %10.3g%n", name, r, y[r], ours, oursXq, want1, tol3);
             }
             assertTrue(failures.isEmpty(), name + ":\n  " + String.join("\n  ", failures));
+        }
+    }
+
+    /**
+     * The F16 matrix-vector product (one token through {@link Tensor#matmul}, the kernel decoding uses) rounds x to
+     * halfs as llama.cpp does: the same halfs as its {@code matvec/f16.xq.bin}, bit for bit, and llama.cpp's y within
+     * float summation rounding ({@link #REL_ROUNDING} of sum|w xq|), much tighter than check 3 above.
+     */
+    @Test
+    void f16MatvecRoundsActivationsAsLlamaCpp() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "the scalar fallback multiplies by the float activations");
+        JsonNode index = QuantReference.index();
+        JsonNode entry = QuantReference.type(index, "f16");
+        JsonNode mv = QuantReference.matvecCase(index, "f16");
+        int rows = index.get("matvec").get("rows").asInt(), cols = index.get("matvec").get("cols").asInt();
+        float[] x = SharedData.readF32(QuantReference.file(index.get("matvec").get("x").asText()));
+        float[] y = SharedData.readF32(QuantReference.file(mv.get("y").asText()));
+        try (Arena arena = Arena.ofConfined()) {
+            F16Tensor w = (F16Tensor) TensorFixtures.wrap(GgmlType.F16, TensorFixtures.map(arena, QuantReference.file(entry.get("quantized").asText())), rows, cols);
+            assertTrue(w.finite);
+            MemorySegment xq = TensorFixtures.map(arena, QuantReference.file(mv.get("xq").asText()));
+            short[] halfs = F16Tensor.halfs(x, 0, cols, new short[cols]);
+            assertTrue(halfs != null);
+            for (int i = 0; i < cols; i++) assertEquals(xq.get(I16_LE, 2L * i), halfs[i], "half of x[" + i + "]");
+            float[] xqValues = Activations.decode("f16", xq, cols).values();
+            float[] out = new float[rows];
+            w.matmul(x, 0, cols, 1, out, 0, rows, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                float[] wr = TensorFixtures.dequantizeRow(w, r);
+                double absWxq = 0;
+                for (int i = 0; i < cols; i++) absWxq += Math.abs((double) wr[i] * xqValues[i]);
+                assertEquals(y[r], out[r], REL_ROUNDING * absWxq, "row " + r);
+            }
         }
     }
 

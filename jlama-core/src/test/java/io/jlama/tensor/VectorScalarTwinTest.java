@@ -288,15 +288,17 @@ class VectorScalarTwinTest {
     }
 
     /**
-     * The F16 matrix-vector kernel of finite tensors multiplies the halfs' shifted bits by x * 2^112: the lane sums of
-     * the row-by-row dot kernel, for weights over every finite half pattern (subnormals, +-65504) and activations from
-     * subnormal floats to just under 2^15; with some |x| >= 2^15 (70000 * 2^112 would overflow) or a NaN it takes the
-     * row-by-row kernel. Within 1e-6 of sum|w x| rather than bit for bit: both end in a lane reduction whose order the
-     * Vector API leaves open (the interpreter's and C2's differ in the last bit when one kernel is compiled first).
+     * The F16 matrix-vector kernel of finite tensors rounds the activations to halfs, as llama.cpp does, and multiplies
+     * both in their shifted bits: its scalar twin ({@link F16Tensor#matvecScalar}, the same halfs, plain products and
+     * sums) for weights over every finite half pattern (subnormals, +-65504) and activations from subnormal floats
+     * (which round to half subnormals or zero) to 65519 (which rounds to 65504). Within {@link #REL_TOL} of sum|w x|
+     * (summation order) plus 2^-38 per addition (the kernel's sums run at 2^-112 of the true ones, below the normal floats while
+     * smaller than 2^-14). With an activation that rounds to an infinity (65520, 70000) or a NaN it takes the float dot
+     * kernel, as the twin does.
      */
     @ParameterizedTest(name = "cols={0}")
     @ValueSource(ints = {1, 17, 1003, 2048})
-    void f16MatvecOnScaledActivationsHasTheDotKernelsBits(int cols) {
+    void f16MatvecOnHalfActivationsMatchesItsScalarTwin(int cols) {
         Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
         Random rnd = new Random(cols);
         int rows = 5;
@@ -310,25 +312,29 @@ class VectorScalarTwinTest {
             F16Tensor t = (F16Tensor) TensorFixtures.wrap(GgmlType.F16, seg, rows, cols);
             assertTrue(t.finite);
             float[] x = new float[cols + 2];
-            for (float big : new float[] {32767.5f, 70000f, Float.NaN}) {
+            for (float big : new float[] {65519f, 65520f, 70000f, Float.NaN}) {
                 for (int i = 0; i < x.length; i++) {
                     double g = rnd.nextGaussian();
                     x[i] = (float) switch (i % 5) {
-                        case 0 -> g * 1e-40; // subnormal floats
-                        case 1 -> g * 1e4;
+                        case 0 -> g * 1e-40; // subnormal floats: zero as halfs
+                        case 1 -> g * 1e-6; // half subnormals
+                        case 2 -> g * 1e4;
                         default -> g;
                     };
                 }
                 x[2 + cols / 2] = big;
+                boolean halfs = big < 65520f;
+                assertEquals(halfs, F16Tensor.halfs(x, 2, cols, new short[cols]) != null);
                 float[] out = new float[rows + 1];
                 t.matvecVector(x, 2, out, 1, 0, rows);
                 for (int r = 0; r < rows; r++) {
-                    float want = t.dotVector(r, x, 2);
+                    float want = t.matvecScalar(r, x, 2);
                     if (Float.isNaN(big)) {
                         assertTrue(Float.isNaN(out[1 + r]) && Float.isNaN(want), "row " + r + " with NaN");
                         continue;
                     }
-                    double tol = 1e-6 * absDot(TensorFixtures.dequantizeRow(t, r), x, 2);
+                    if (!halfs) assertEquals(t.dotScalar(r, x, 2), want, "row " + r + ": the twin takes the float dot");
+                    double tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, 2) + cols * 0x1p-38;
                     assertTrue(Math.abs(want - out[1 + r]) <= tol, "row " + r + " with " + big + ": " + out[1 + r] + " vs " + want);
                 }
             }
