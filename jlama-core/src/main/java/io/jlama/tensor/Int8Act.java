@@ -32,6 +32,14 @@ final class Int8Act {
     int[] sums = new int[0];
     /** Blocks per token the arrays are laid out for. */
     int nb = -1;
+    /** The kernels' sums carried from one column block to the next ({@link Tensor#int8Group}). */
+    private float[] state = new float[0];
+
+    /** A scratch array of at least n floats for the kernels' carried sums. */
+    float[] state(int n) {
+        if (state.length < n) state = new float[n];
+        return state;
+    }
 
     /** For a type whose kernel reads, per block of this kind, the patterns of these offsets. */
     Int8Act(Q8Activations.Kind kind, int[] cols) {

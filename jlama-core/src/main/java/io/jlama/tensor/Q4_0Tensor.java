@@ -51,7 +51,7 @@ public final class Q4_0Tensor extends Tensor {
 
     /** Byte offset of block blk of the group holding row (grouped rows only). */
     private long groupBlock(int row, int blk) {
-        return (long) (row / rowGroup) * rowGroup * rowBytes + (long) blk * rowGroup * BLOCK_BYTES;
+        return groupBase(row, blk);
     }
 
     /** The scale of block blk of a row, in any layout. */
@@ -135,9 +135,9 @@ public final class Q4_0Tensor extends Tensor {
     }
 
     @Override
-    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
-        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, out, o);
-        else Simd.groupHalves(this, act, tok, row, out, o);
+    void int8Group(Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
+        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, k0, k1, state, so, out, o);
+        else Simd.groupHalves(this, act, tok, row, k0, k1, state, so, out, o);
     }
 
     @Override
@@ -184,7 +184,7 @@ public final class Q4_0Tensor extends Tensor {
          * (bytes 4c+2h, 4c+2h+1), taken out by shifts and masks; lanes 2r and 2r + 1 belong to row r and are added
          * as ints.
          */
-        static void group(Q4_0Tensor t, Int8Act act, int tok, int row, float[] out, int o) {
+        static void group(Q4_0Tensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -192,9 +192,13 @@ public final class Q4_0Tensor extends Tensor {
             int nb = t.cols / QK;
             int[] xp = act.xp;
             float[] dx = act.d, c8 = act.c;
-            long base = row * t.rowBytes, step = (long) L * BLOCK_BYTES;
+            long base = t.groupBase(row, k0), step = (long) L * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F), corr = acc;
-            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
+            if (k0 > 0) {
+                acc = FloatVector.fromArray(F, state, so);
+                corr = FloatVector.fromArray(F, state, so + L);
+            }
+            for (int k = k0, kb = tok * nb + k0, xo = kb * 16; k < k1; k++, kb++, base += step) {
                 ShortVector s = ShortVector.zero(S2);
                 long q0 = base + 2L * L;
                 for (int c = 0; c < 4; c++, q0 += 4L * L, xo += 4) {
@@ -210,14 +214,19 @@ public final class Q4_0Tensor extends Tensor {
                 acc = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d, acc);
                 corr = d.fma(FloatVector.broadcast(F, c8[kb]), corr);
             }
-            acc.sub(corr).intoArray(out, o);
+            if (k1 < nb) {
+                acc.intoArray(state, so);
+                corr.intoArray(state, so + L);
+            } else {
+                acc.sub(corr).intoArray(out, o);
+            }
         }
 
         /**
          * {@link #group} for a group of 2L rows (16 at 8 lanes, 32 at 16): each 4L-byte chunk is two L-row halves, which share
          * the activation broadcasts and the per-block scalar work.
          */
-        static void groupHalves(Q4_0Tensor t, Int8Act act, int tok, int row, float[] out, int o) {
+        static void groupHalves(Q4_0Tensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -225,9 +234,15 @@ public final class Q4_0Tensor extends Tensor {
             int nb = t.cols / QK, g2 = 2 * L;
             int[] xp = act.xp;
             float[] dx = act.d, c8 = act.c;
-            long base = row * t.rowBytes, step = (long) g2 * BLOCK_BYTES;
+            long base = t.groupBase(row, k0), step = (long) g2 * BLOCK_BYTES;
             FloatVector acc0 = FloatVector.zero(F), corr0 = acc0, acc1 = acc0, corr1 = acc0;
-            for (int k = 0, kb = tok * nb, xo = kb * 16; k < nb; k++, kb++, base += step) {
+            if (k0 > 0) {
+                acc0 = FloatVector.fromArray(F, state, so);
+                acc1 = FloatVector.fromArray(F, state, so + L);
+                corr0 = FloatVector.fromArray(F, state, so + 2 * L);
+                corr1 = FloatVector.fromArray(F, state, so + 3 * L);
+            }
+            for (int k = k0, kb = tok * nb + k0, xo = kb * 16; k < k1; k++, kb++, base += step) {
                 ShortVector s0 = ShortVector.zero(S2), s1 = s0;
                 long q0 = base + 2L * g2;
                 for (int c = 0; c < 4; c++, q0 += 4L * g2, xo += 4) {
@@ -265,8 +280,15 @@ public final class Q4_0Tensor extends Tensor {
                 acc1 = ((FloatVector) i.convert(VectorOperators.I2F, 0)).mul(dx[kb]).fma(d1, acc1);
                 corr1 = d1.fma(c, corr1);
             }
-            acc0.sub(corr0).intoArray(out, o);
-            acc1.sub(corr1).intoArray(out, o + L);
+            if (k1 < nb) {
+                acc0.intoArray(state, so);
+                acc1.intoArray(state, so + L);
+                corr0.intoArray(state, so + 2 * L);
+                corr1.intoArray(state, so + 3 * L);
+            } else {
+                acc0.sub(corr0).intoArray(out, o);
+                acc1.sub(corr1).intoArray(out, o + L);
+            }
         }
 
         /**
@@ -281,8 +303,8 @@ public final class Q4_0Tensor extends Tensor {
             int g = t.rowGroup, nb = t.cols / QK;
             for (int h = 0; h < 2; h++) {
                 int r = row + h * L, in = r % g;
-                long base = (long) (r / g) * g * t.rowBytes;
-                for (int k = 0; k < nb; k++, base += (long) g * BLOCK_BYTES) {
+                for (int k = 0; k < nb; k++) {
+                    long base = t.groupBase(r, k);
                     SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base + 2L * in, ByteOrder.LITTLE_ENDIAN)).intoArray(sc, (2 * k + h) * L);
                     long q0 = base + 2L * g + 4L * in;
                     for (int c = 0; c < 4; c++, q0 += 4L * g) {

@@ -68,7 +68,7 @@ public final class Q4_KTensor extends Tensor {
 
     /** Byte offset of super-block k of the group holding row (grouped rows only). */
     private long groupBlock(int row, int k) {
-        return ((long) (row / rowGroup) * (cols / QK) + k) * rowGroup * GROUP_BYTES;
+        return groupBase(row, k);
     }
 
     /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
@@ -158,9 +158,9 @@ public final class Q4_KTensor extends Tensor {
     }
 
     @Override
-    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
-        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, out, o);
-        else Simd.groupHalves(this, act, tok, row, out, o);
+    void int8Group(Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
+        if (rowGroup == SimdShapes.L) Simd.group(this, act, tok, row, k0, k1, state, so, out, o);
+        else Simd.groupHalves(this, act, tok, row, k0, k1, state, so, out, o);
     }
 
     @Override
@@ -237,7 +237,7 @@ public final class Q4_KTensor extends Tensor {
          * products of at most 15 * 127 per sub-block (no overflow); lanes 2r and 2r+1 are then added as ints, times
          * the sub-block scales in int lanes. The mins: bytes times the sub-block sums of q, in int lanes.
          */
-        static void group(Q4_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
+        static void group(Q4_KTensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -245,9 +245,13 @@ public final class Q4_KTensor extends Tensor {
             int nb = t.cols / QK;
             int[] xp = act.xp, bs = act.sums;
             float[] dy = act.d;
-            long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
+            long base = t.groupBase(row, k0), step = (long) L * GROUP_BYTES;
             FloatVector acc = FloatVector.zero(F), corr = acc;
-            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+            if (k0 > 0) {
+                acc = FloatVector.fromArray(F, state, so);
+                corr = FloatVector.fromArray(F, state, so + L);
+            }
+            for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum = IntVector.zero(I);
                 long q0 = base + 24L * L;
                 for (int g = 0; g < 4; g++) {
@@ -278,14 +282,19 @@ public final class Q4_KTensor extends Tensor {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
                 corr = ((FloatVector) msum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(dmin, corr);
             }
-            acc.sub(corr).intoArray(out, o);
+            if (k1 < nb) {
+                acc.intoArray(state, so);
+                corr.intoArray(state, so + L);
+            } else {
+                acc.sub(corr).intoArray(out, o);
+            }
         }
 
         /**
          * {@link #group} for a group of 2L rows (16 at 8 lanes): each 4L-byte chunk is two L-row halves, which share
          * the activation broadcasts and the per-super-block scalar work.
          */
-        static void groupHalves(Q4_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
+        static void groupHalves(Q4_KTensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -293,9 +302,15 @@ public final class Q4_KTensor extends Tensor {
             int nb = t.cols / QK, g2 = 2 * L;
             int[] xp = act.xp, bs = act.sums;
             float[] dy = act.d;
-            long base = (long) row * nb * GROUP_BYTES, step = (long) g2 * GROUP_BYTES;
+            long base = t.groupBase(row, k0), step = (long) g2 * GROUP_BYTES;
             FloatVector acc0 = FloatVector.zero(F), corr0 = acc0, acc1 = acc0, corr1 = acc0;
-            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+            if (k0 > 0) {
+                acc0 = FloatVector.fromArray(F, state, so);
+                acc1 = FloatVector.fromArray(F, state, so + L);
+                corr0 = FloatVector.fromArray(F, state, so + 2 * L);
+                corr1 = FloatVector.fromArray(F, state, so + 3 * L);
+            }
+            for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum0 = IntVector.zero(I), isum1 = isum0;
                 long q0 = base + 24L * g2;
                 for (int g = 0; g < 4; g++) {
@@ -345,8 +360,15 @@ public final class Q4_KTensor extends Tensor {
                 corr0 = ((FloatVector) msum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2, ByteOrder.LITTLE_ENDIAN), corr0);
                 corr1 = ((FloatVector) msum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2 + 4L * L, ByteOrder.LITTLE_ENDIAN), corr1);
             }
-            acc0.sub(corr0).intoArray(out, o);
-            acc1.sub(corr1).intoArray(out, o + L);
+            if (k1 < nb) {
+                acc0.intoArray(state, so);
+                acc1.intoArray(state, so + L);
+                corr0.intoArray(state, so + 2 * L);
+                corr1.intoArray(state, so + 3 * L);
+            } else {
+                acc0.sub(corr0).intoArray(out, o);
+                acc1.sub(corr1).intoArray(out, o + L);
+            }
         }
 
         /**
@@ -361,8 +383,8 @@ public final class Q4_KTensor extends Tensor {
             int g = t.rowGroup, nb = t.cols / QK;
             for (int h = 0; h < 2; h++) {
                 int r = row + h * L, in = r % g;
-                long base = (long) (r / g) * nb * g * GROUP_BYTES;
-                for (int k = 0; k < nb; k++, base += (long) g * GROUP_BYTES) {
+                for (int k = 0; k < nb; k++) {
+                    long base = t.groupBase(r, k);
                     FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * in, ByteOrder.LITTLE_ENDIAN);
                     FloatVector dmin = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * g + 4L * in, ByteOrder.LITTLE_ENDIAN);
                     for (int j = 0; j < 8; j++) { // 8 * (d * sc) - dmin * m: exact products, one rounding

@@ -85,7 +85,7 @@ public final class Q6_KTensor extends Tensor {
 
     /** Byte offset of super-block k of the group holding row (grouped rows only). */
     private long groupBlock(int row, int k) {
-        return ((long) (row / rowGroup) * (cols / QK) + k) * rowGroup * GROUP_BYTES;
+        return groupBase(row, k);
     }
 
     /** The 6-bit value of element e of super-block k of a row, in any layout. */
@@ -152,8 +152,8 @@ public final class Q6_KTensor extends Tensor {
     }
 
     @Override
-    void int8Group(Int8Act act, int tok, int row, float[] out, int o) {
-        Simd.group(this, act, tok, row, out, o);
+    void int8Group(Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
+        Simd.group(this, act, tok, row, k0, k1, state, so, out, o);
     }
 
     @Override
@@ -209,7 +209,7 @@ public final class Q6_KTensor extends Tensor {
          * magnitude, and 4 l-steps add 8 of them per lane (32512: no overflow). Then lanes 2r and 2r+1 are added
          * as ints, times the signed sub-block scales in int lanes.
          */
-        static void group(Q6_KTensor t, Int8Act act, int tok, int row, float[] out, int o) {
+        static void group(Q6_KTensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
@@ -217,9 +217,9 @@ public final class Q6_KTensor extends Tensor {
             int nb = t.cols / QK;
             int[] xp = act.xp;
             float[] dy = act.d;
-            long base = (long) row * nb * GROUP_BYTES, step = (long) L * GROUP_BYTES;
-            FloatVector acc = FloatVector.zero(F);
-            for (int k = 0, kb = tok * nb, xo = kb * 128; k < nb; k++, kb++, base += step) {
+            long base = t.groupBase(row, k0), step = (long) L * GROUP_BYTES;
+            FloatVector acc = k0 > 0 ? FloatVector.fromArray(F, state, so) : FloatVector.zero(F);
+            for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum = IntVector.zero(I);
                 long q0 = base + 20L * L;
                 for (int quarter = 0; quarter < 4; quarter++) { // half quarter / 2, l from 16 (quarter % 2)
@@ -262,7 +262,7 @@ public final class Q6_KTensor extends Tensor {
                 FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
             }
-            acc.intoArray(out, o);
+            acc.intoArray(k1 < nb ? state : out, k1 < nb ? so : o);
         }
 
         /**
@@ -275,8 +275,8 @@ public final class Q6_KTensor extends Tensor {
             MemorySegment data = t.data;
             int nb = t.cols / QK;
             for (int v = 0; v < 2; v++) {
-                long base = (long) ((row + v * L) / L) * nb * L * GROUP_BYTES;
-                for (int k = 0; k < nb; k++, base += (long) L * GROUP_BYTES) {
+                for (int k = 0; k < nb; k++) {
+                    long base = t.groupBase(row + v * L, k);
                     FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base, ByteOrder.LITTLE_ENDIAN);
                     for (int j = 0; j < 16; j++) { // d * sc, exact
                         IntVector s = SimdShapes.bytesToInts(ByteVector.fromMemorySegment(SimdShapes.B, data, base + 4L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN), 0);
