@@ -24,9 +24,13 @@ import java.nio.ByteOrder;
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
  * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
  * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), the 16 scales ({@code [j][row]},
- * G bytes each), then for each half h and l-step c (l = 4c .. 4c+3) three chunks of 2G short lanes, from
- * {@code ql[64h + l]}, {@code ql[64h + 32 + l]} and {@code qh[32h + l]}: short lane s of a chunk holds bytes
- * 2(s % 2) and 2(s % 2) + 1 of those 4 of row s / 2. Rows past the last whole group are read from the file's bytes.
+ * G bytes each), then for each half h and l-step c (l = 4c .. 4c+3) three chunks X, Y, Z of 2G short lanes. Short
+ * lane s of them holds the 8 values of row s / 2 at elements {@code 128h + l + (p & 1) + 32 (p >> 1)}, p = 0..7, with
+ * {@code l = 4c + 2 (s % 2)} (the pattern order, {@link #PATTERN_COLS}), each as {@code u = q ^ 32}, whose 6 bits
+ * read as a signed number are {@code q - 32}: {@code X = u0 << 10 | u1 << 4 | u2 & 15}, {@code Y = u3 << 10 | u4 << 4
+ * | u5 & 15}, {@code Z = u6 << 10 | u7 << 4 | (u2 >> 4) << 2 | u5 >> 4}. So the kernel takes a value out with an
+ * arithmetic shift (and a left shift, or a blend of two shifts), 17 operations for the 8 values of a lane where the
+ * file's bit order took 43. Rows past the last whole group are read from the file's bytes.
  */
 public final class Q6_KTensor extends Tensor {
     static final int QK = KQuants.QK;
@@ -34,8 +38,8 @@ public final class Q6_KTensor extends Tensor {
     static final int QH = 128;     // offset of the high bit pairs
     static final int SCALES = 192; // offset of the int8 scales
     static final int D = 208;      // offset of d
-    /** Chunks of a grouped super-block: ql low half, ql high half, qh. */
-    private static final int PART_QL = 0, PART_QL32 = 1, PART_QH = 2;
+    /** Chunks of an l-step of a grouped super-block: X, Y, Z (see above). */
+    private static final int PART_X = 0, PART_Y = 1, PART_Z = 2;
     /** Bytes per row and super-block in a row group: d as f32, 16 scales, 192 bytes of ql and qh. */
     static final int GROUP_BYTES = 212;
 
@@ -60,22 +64,31 @@ public final class Q6_KTensor extends Tensor {
         return data.get(I8, b + SCALES + e / 16);
     }
 
-    /** The row-group layout described above: row r's d, scales, and ql and qh bytes in their short lanes. */
+    /** The row-group layout described above: row r's d, scales, and its values packed as X, Y and Z. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
         putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
         for (int j = 0; j < 16; j++) group[4 * g + j * g + r] = src.get(I8, b + SCALES + j);
+        int[] u = new int[8];
         for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l++) {
-                group[groupOffset(g, r, h, PART_QL, l)] = src.get(I8, b + 64 * h + l);
-                group[groupOffset(g, r, h, PART_QL32, l)] = src.get(I8, b + 64 * h + 32 + l);
-                group[groupOffset(g, r, h, PART_QH, l)] = src.get(I8, b + QH + 32 * h + l);
+            for (int c = 0; c < 8; c++) {
+                for (int t = 0; t < 2; t++) {
+                    for (int p = 0; p < 8; p++) u[p] = value(src, b, 128 * h + 4 * c + 2 * t + (p & 1) + 32 * (p >> 1)) ^ 32;
+                    putShort(group, groupOffset(g, r, h, c, t, PART_X), u[0] << 10 | u[1] << 4 | u[2] & 15);
+                    putShort(group, groupOffset(g, r, h, c, t, PART_Y), u[3] << 10 | u[4] << 4 | u[5] & 15);
+                    putShort(group, groupOffset(g, r, h, c, t, PART_Z), u[6] << 10 | u[7] << 4 | (u[2] >> 4) << 2 | u[5] >> 4);
+                }
             }
         }
     }
 
-    /** Offset, from the start of a grouped super-block, of byte l (0..31) of a part of half h of the group's row r. */
-    private static int groupOffset(int g, int r, int h, int part, int l) {
-        return 20 * g + ((8 * h + (l >> 2)) * 3 + part) * 4 * g + 2 * (2 * r + ((l >> 1) & 1)) + (l & 1);
+    private static void putShort(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >> 8);
+    }
+
+    /** Offset, from the start of a grouped super-block, of the short of a chunk of l-step c of half h, row r, lane parity t. */
+    private static int groupOffset(int g, int r, int h, int c, int t, int part) {
+        return 20 * g + ((8 * h + c) * 3 + part) * 4 * g + 2 * (2 * r + t);
     }
 
     /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
@@ -91,11 +104,23 @@ public final class Q6_KTensor extends Tensor {
     /** The 6-bit value of element e of super-block k of a row, in any layout. */
     private int value(int row, int k, int e) {
         if (row >= groupedRows) return value(data(), row * rowBytes + (long) k * BLOCK_BYTES, e);
-        int h = e >> 7, part = (e >> 5) & 3, l = e & 31;
+        int h = e >> 7, l = e & 31, c = l >> 2, t = (l >> 1) & 1, p = (l & 1) + 2 * ((e >> 5) & 3);
         long b = groupBlock(row, k);
-        int lo = data.get(I8, b + groupOffset(rowGroup, row % rowGroup, h, part & 1, l)) >> 4 * (part >> 1) & 0x0F;
-        int hi = data.get(I8, b + groupOffset(rowGroup, row % rowGroup, h, PART_QH, l)) >> 2 * part & 3;
-        return lo | hi << 4;
+        int r = row % rowGroup;
+        int x = data.get(I16_LE, b + groupOffset(rowGroup, r, h, c, t, PART_X)) & 0xFFFF;
+        int y = data.get(I16_LE, b + groupOffset(rowGroup, r, h, c, t, PART_Y)) & 0xFFFF;
+        int z = data.get(I16_LE, b + groupOffset(rowGroup, r, h, c, t, PART_Z)) & 0xFFFF;
+        int u = switch (p) {
+            case 0 -> x >> 10;
+            case 1 -> x >> 4 & 63;
+            case 2 -> x & 15 | (z >> 2 & 3) << 4;
+            case 3 -> y >> 10;
+            case 4 -> y >> 4 & 63;
+            case 5 -> y & 15 | (z & 3) << 4;
+            case 6 -> z >> 10;
+            default -> z >> 4 & 63;
+        };
+        return u ^ 32;
     }
 
     /**
@@ -204,8 +229,9 @@ public final class Q6_KTensor extends Tensor {
         private static final int L = SimdShapes.L;
 
         /**
-         * One group of L rows and one token. Per l-step a short lane holds 2 bytes of each part: 8 values, two of
-         * each of the sub-blocks at +0, +2, +4, +6 of the quarter; q6 - 32 (-32 .. 31) times q8 is at most 4064 in
+         * One group of L rows and one token. Per l-step a short lane of X, Y and Z holds 8 values, two of each of
+         * the sub-blocks at +0, +2, +4, +6 of the quarter, each taken out as q6 - 32 by an arithmetic shift (see the
+         * class comment; the BITWISE_BLEND is one vpternlog with AVX-512); q6 - 32 (-32 .. 31) times q8 is at most 4064 in
          * magnitude, and 4 l-steps add 8 of them per lane (32512: no overflow). Then lanes 2r and 2r+1 are added
          * as ints, times the signed sub-block scales in int lanes.
          */
@@ -225,25 +251,19 @@ public final class Q6_KTensor extends Tensor {
                 for (int quarter = 0; quarter < 4; quarter++) { // half quarter / 2, l from 16 (quarter % 2)
                     ShortVector s0 = ShortVector.zero(S2), s2 = s0, s4 = s0, s6 = s0;
                     for (int c = 0; c < 4; c++, q0 += 12L * L, xo += 8) {
-                        ShortVector a = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
-                        ShortVector b = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
-                        ShortVector h = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
-                        ShortVector v = a.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32);
-                        s0 = s0.add(v.mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
-                        v = a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
-                        s0 = s0.add(v.mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
-                        v = b.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32);
-                        s2 = s2.add(v.mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
-                        v = b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32);
-                        s2 = s2.add(v.mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
-                        v = a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.and((short) 0x30)).sub((short) 32);
-                        s4 = s4.add(v.mul(IntVector.broadcast(I, xp[xo + 4]).reinterpretAsShorts()));
-                        v = a.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32);
-                        s4 = s4.add(v.mul(IntVector.broadcast(I, xp[xo + 5]).reinterpretAsShorts()));
-                        v = b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32);
-                        s6 = s6.add(v.mul(IntVector.broadcast(I, xp[xo + 6]).reinterpretAsShorts()));
-                        v = b.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32);
-                        s6 = s6.add(v.mul(IntVector.broadcast(I, xp[xo + 7]).reinterpretAsShorts()));
+                        ShortVector x = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector y = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                        ShortVector z = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
+                        s0 = s0.add(x.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo]).reinterpretAsShorts()));
+                        s0 = s0.add(x.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 1]).reinterpretAsShorts()));
+                        ShortVector v = x.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.BITWISE_BLEND, z.lanewise(VectorOperators.LSHL, 12), (short) 0xC000);
+                        s2 = s2.add(v.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 2]).reinterpretAsShorts()));
+                        s2 = s2.add(y.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 3]).reinterpretAsShorts()));
+                        s4 = s4.add(y.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 4]).reinterpretAsShorts()));
+                        v = y.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.BITWISE_BLEND, z.lanewise(VectorOperators.LSHL, 14), (short) 0xC000);
+                        s4 = s4.add(v.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 5]).reinterpretAsShorts()));
+                        s6 = s6.add(z.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 6]).reinterpretAsShorts()));
+                        s6 = s6.add(z.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 7]).reinterpretAsShorts()));
                     }
                     long sc = base + 4L * L + (long) (8 * (quarter >> 1) + (quarter & 1)) * L; // scale of sub-block 8h + (quarter % 2)
                     IntVector p = s0.reinterpretAsInts();
@@ -285,24 +305,24 @@ public final class Q6_KTensor extends Tensor {
                     long q0 = base + 20L * L;
                     for (int h = 0; h < 2; h++) {
                         for (int c = 0; c < 8; c++, q0 += 12L * L) {
-                            ShortVector a = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
-                            ShortVector b = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
-                            ShortVector hq = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
+                            ShortVector x = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
+                            ShortVector y = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                            ShortVector z = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);
                             int o = (2 * (128 * k + 64 * h + 2 * c) + v) * 2 * L, m = 16 * 4 * L; // step of quarter 0; a quarter: 16 steps
-                            IntVector e = a.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
-                            IntVector f = a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            IntVector e = x.lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
+                            IntVector f = x.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
                             e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
                             e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
-                            e = b.and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
-                            f = b.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e = x.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.BITWISE_BLEND, z.lanewise(VectorOperators.LSHL, 12), (short) 0xC000).lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
+                            f = y.lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
                             e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + m);
                             e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + m + 4 * L);
-                            e = a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.and((short) 0x30)).sub((short) 32).reinterpretAsInts();
-                            f = a.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e = y.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
+                            f = y.lanewise(VectorOperators.LSHL, 10).lanewise(VectorOperators.BITWISE_BLEND, z.lanewise(VectorOperators.LSHL, 14), (short) 0xC000).lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
                             e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 2 * m);
                             e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 2 * m + 4 * L);
-                            e = b.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hq.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
-                            f = b.lanewise(VectorOperators.LSHR, 12).or(hq.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)).sub((short) 32).reinterpretAsInts();
+                            e = z.lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
+                            f = z.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).reinterpretAsInts();
                             e.and(0xFFFF).or(f.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o + 3 * m);
                             e.lanewise(VectorOperators.LSHR, 16).or(f.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 3 * m + 4 * L);
                         }
