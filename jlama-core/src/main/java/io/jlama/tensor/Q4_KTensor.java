@@ -20,7 +20,7 @@ import java.nio.ByteOrder;
  * {@code (d*sc[j])*n - (dmin*m[j])}: two exact products and one rounded subtraction, as ggml computes it (no FMA).
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows ({@link
- * VectorSupport#int8GroupRows}: one per float lane, 16 at 8 lanes) and multiplied with int8 activations as
+ * VectorSupport#int8GroupRows}: two per float lane at 8 and 16 lanes) and multiplied with int8 activations as
  * llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
  * {@value #GROUP_BYTES} bytes per row: G {@code d} then G {@code dmin} as f32 (converted once: an f16 conversion in
  * lanes was a helper call that C2 did not inline into the kernel, and cost 20% of the decoding speed), the 8 scales
@@ -252,6 +252,15 @@ public final class Q4_KTensor extends Tensor {
                 corr = FloatVector.fromArray(F, state, so + L);
             }
             for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
+                // the block's header first (d, dmin, mins), so that its bytes are read in address order
+                FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
+                FloatVector dmin = FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                IntVector msum = IntVector.zero(I);
+                for (int j = 0; j < 8; j++) {
+                    IntVector m = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, base + 16L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    msum = msum.add(m.mul(bs[Int8Act.SUMS * kb + j]));
+                }
+                corr = ((FloatVector) msum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(dmin, corr);
                 IntVector isum = IntVector.zero(I);
                 long q0 = base + 24L * L;
                 for (int g = 0; g < 4; g++) {
@@ -272,15 +281,7 @@ public final class Q4_KTensor extends Tensor {
                     IntVector s1 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     isum = isum.add(il.mul(s0)).add(ih.mul(s1));
                 }
-                IntVector msum = IntVector.zero(I);
-                for (int j = 0; j < 8; j++) {
-                    IntVector m = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, base + 16L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    msum = msum.add(m.mul(bs[Int8Act.SUMS * kb + j]));
-                }
-                FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
-                FloatVector dmin = FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN);
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
-                corr = ((FloatVector) msum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(dmin, corr);
             }
             if (k1 < nb) {
                 acc.intoArray(state, so);
@@ -311,6 +312,19 @@ public final class Q4_KTensor extends Tensor {
                 corr1 = FloatVector.fromArray(F, state, so + 3 * L);
             }
             for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
+                // the block's header first (d, dmin, mins), so that its bytes are read in address order
+                float y = dy[kb];
+                FloatVector d0 = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
+                FloatVector d1 = FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN);
+                IntVector msum0 = IntVector.zero(I), msum1 = msum0;
+                for (int j = 0; j < 8; j++) {
+                    long m = base + 16L * g2 + (long) j * g2;
+                    int b = bs[Int8Act.SUMS * kb + j];
+                    msum0 = msum0.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
+                    msum1 = msum1.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
+                }
+                corr0 = ((FloatVector) msum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2, ByteOrder.LITTLE_ENDIAN), corr0);
+                corr1 = ((FloatVector) msum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2 + 4L * L, ByteOrder.LITTLE_ENDIAN), corr1);
                 IntVector isum0 = IntVector.zero(I), isum1 = isum0;
                 long q0 = base + 24L * g2;
                 for (int g = 0; g < 4; g++) {
@@ -347,18 +361,8 @@ public final class Q4_KTensor extends Tensor {
                     s1 = (IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     isum1 = isum1.add(il.mul(s0)).add(ih.mul(s1));
                 }
-                IntVector msum0 = IntVector.zero(I), msum1 = msum0;
-                for (int j = 0; j < 8; j++) {
-                    long m = base + 16L * g2 + (long) j * g2;
-                    int b = bs[Int8Act.SUMS * kb + j];
-                    msum0 = msum0.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
-                    msum1 = msum1.add(((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, m + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).mul(b));
-                }
-                float y = dy[kb];
-                acc0 = ((FloatVector) isum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN), acc0);
-                acc1 = ((FloatVector) isum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * L, ByteOrder.LITTLE_ENDIAN), acc1);
-                corr0 = ((FloatVector) msum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2, ByteOrder.LITTLE_ENDIAN), corr0);
-                corr1 = ((FloatVector) msum1.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base + 4L * g2 + 4L * L, ByteOrder.LITTLE_ENDIAN), corr1);
+                acc0 = ((FloatVector) isum0.convert(VectorOperators.I2F, 0)).mul(y).fma(d0, acc0);
+                acc1 = ((FloatVector) isum1.convert(VectorOperators.I2F, 0)).mul(y).fma(d1, acc1);
             }
             if (k1 < nb) {
                 acc0.intoArray(state, so);

@@ -37,15 +37,18 @@ public final class VectorSupport {
 
     /**
      * Rows per row group of a type's int8 kernel: one per float lane, or two per lane where the kernel walks a group
-     * as two halves that share the activation broadcasts and the per-block work: Q4_0 at 8 and 16 lanes, Q4_K at 8
+     * as two halves that share the activation broadcasts and the per-block work: Q4_0 and Q4_K at 8 and 16 lanes
      * (decoding, same-hour A/B: Q4_0 at 16 lanes 41-43 -> 44-50 tok/s, at 8 lanes 27-29 -> 34-37; Q4_K_M at 8
-     * lanes 29-31 -> 35-36, but at 16 lanes 41-45 -> 26-27, so not there). 0 when the vector kernels are off.
-     * (Q6_K's kernel holds 8 accumulators already: two halves would not fit AVX2's 16 registers.)
+     * lanes 29-31 -> 35-36). Q4_K at 16 lanes first ran slower this way (41-45 -> 26-27 tok/s): its kernel read
+     * each 4.8 KB block's header after the block's nibbles, and on this VM reading back into a page already
+     * passed cost more than half the streaming rate; reading the header first, one thread's Q4_K products over
+     * four matrices of the model went 12-19 -> 20-24 GB/s against the 16-row kernel. 0 when the vector kernels
+     * are off. (Q6_K's kernel holds 8 accumulators already: two halves would not fit AVX2's 16 registers.)
      */
     static int int8GroupRows(GgmlType type) {
         int lanes = floatLanes();
-        if (type == GgmlType.Q4_0 && lanes >= 8) return 2 * lanes;
-        return type == GgmlType.Q4_K && lanes == 8 ? 16 : lanes;
+        if ((type == GgmlType.Q4_0 || type == GgmlType.Q4_K) && lanes >= 8) return 2 * lanes;
+        return lanes;
     }
 
     /** Whether a matrix of this type and row count multiplies int8 activations (it has whole row groups). */
