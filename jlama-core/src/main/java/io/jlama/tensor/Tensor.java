@@ -55,19 +55,23 @@ public abstract class Tensor {
     protected final int groupedRows;
     /** Bytes per row and block in the row-group layout (0 without row groups). */
     private final int groupBytes;
-    /** Blocks per column block of the row-group layout ({@link #GROUP_COLS} columns). */
+    /** Blocks per column block of the row-group layout ({@link #GROUP_COLS} columns, or the whole row). */
     private final int groupColBlocks;
 
     /**
-     * Rows longer than this many columns are stored in column blocks of this width: all row groups' blocks of
-     * columns [0, 2048), then of [2048, 4096), and so on, and the int8 kernels walk a product block by block. A
+     * Rows longer than {@link #GROUP_SPLIT_COLS} columns are stored in column blocks this wide: all row groups' blocks
+     * of columns [0, 1024), then of [1024, 2048), and so on, and the int8 kernels walk a product block by block. A
      * kernel reads each activation pattern once per row group; walking whole 8192-column rows, 72 KB of weights
      * stream between two uses of one pattern and push the 16 KB of patterns out of the 32 KB L1, so they come back
      * from L2 (measured on Zen 4, one thread: Q4_K 8192-column products 13.5 GB/s, the same rows cut into
-     * 2048-column matrices 16.5 GB/s; 1024 columns gained no more, 4096 nothing). Each block of a thread's rows
-     * is still one sequential stream, which matters as much: reading the same bytes out of order is slower.
+     * 2048-column matrices 16.5 GB/s). Each block of a thread's rows is still one sequential stream, which matters as
+     * much: reading the same bytes out of order is slower. 1024 columns beat 2048 and 4096 on 8192-column Q4_K
+     * (32-row groups), Q6_K and Q4_0 products (19-22 against 16-21 GB/s, three alternating rounds), and tied on
+     * 2048-column rows, which stay whole.
      */
-    static final int GROUP_COLS = 2048;
+    static final int GROUP_COLS = 1024;
+    /** Rows of at most this many columns are one column block. */
+    static final int GROUP_SPLIT_COLS = 2048;
 
     protected Tensor(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         if (cols % type.blockSize != 0) throw new IllegalArgumentException(name + ": " + cols + " columns is not a multiple of " + type.blockSize);
@@ -86,7 +90,7 @@ public abstract class Tensor {
             case Q6_K -> Q6_KTensor.GROUP_BYTES;
             default -> throw new IllegalStateException(type + " has no row-group layout");
         };
-        this.groupColBlocks = GROUP_COLS / type.blockSize;
+        this.groupColBlocks = (cols > GROUP_SPLIT_COLS ? GROUP_COLS : cols) / type.blockSize;
         this.pairedRows = REPACK_PAIRS && !VectorSupport.int8Activations(type) && type.isQuantized() && rows >= 2 ? rows & ~1 : 0;
         if (groupedRows > 0) {
             this.data = switch (type) {
@@ -126,7 +130,7 @@ public abstract class Tensor {
     /**
      * Byte offset in {@link #data} of block k of the row group holding a grouped row: column block by column block
      * ({@link #GROUP_COLS}), in each the row groups one after another, in each group its blocks of that column block
-     * ({@code rowGroup * groupBytes} bytes each). With rows of at most GROUP_COLS columns: group after group.
+     * ({@code rowGroup * groupBytes} bytes each). Rows of at most GROUP_SPLIT_COLS columns: group after group.
      */
     final long groupBase(int row, int k) {
         int nb = cols / type.blockSize, kb = k / groupColBlocks * groupColBlocks, width = Math.min(groupColBlocks, nb - kb);

@@ -111,7 +111,7 @@ class Int8RowGroupTest {
 
     /**
      * Grouped rows, a tail of ungrouped rows, row ranges that start and end inside groups, and rows longer than a
-     * column block ({@link Tensor#GROUP_COLS}; 4096: two whole ones, 2080 and 2304: a partial last one): the kernel has the
+     * column block ({@link Tensor#GROUP_COLS}; 4096: four whole ones, 2080 and 2304: a partial last one): the kernel has the
      * twin's bits, and the twin (which reads the row-group layout) equals the float dot product of the file's
      * dequantized rows with the quantized activations within 1e-5 * sum|w_i * xq_i| (a float sum in another order).
      */
@@ -174,7 +174,7 @@ class Int8RowGroupTest {
     void batchesComputeWhatSingleTokensDo(GgmlType type, int n) {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
-            int rows = 48, colsA = 256, colsB = 2304; // colsB: one column block and part of another (Tensor.GROUP_COLS)
+            int rows = 48, colsA = 256, colsB = 2304; // colsB: two column blocks and part of a third (Tensor.GROUP_COLS)
             Tensor a = tensor(arena, type, rows, colsA, rnd), b = tensor(arena, type, rows, colsB, rnd);
             float[] xa = gaussian(n * colsA, rnd), xb = gaussian(n * colsB, rnd);
             for (int round = 0; round < 2; round++) {
