@@ -292,8 +292,8 @@ public final class Q4_KTensor extends Tensor {
         }
 
         /**
-         * {@link #group} for a group of 2L rows (16 at 8 lanes): each 4L-byte chunk is two L-row halves, which share
-         * the activation broadcasts and the per-super-block scalar work.
+         * {@link #group} for a group of 2L rows (16 at 8 lanes, 32 at 16): each 4L-byte chunk is two L-row halves,
+         * which share the activation broadcasts and the per-super-block scalar work.
          */
         static void groupHalves(Q4_KTensor t, Int8Act act, int tok, int row, int k0, int k1, float[] state, int so, float[] out, int o) {
             VectorSpecies<Float> F = SimdShapes.F;
