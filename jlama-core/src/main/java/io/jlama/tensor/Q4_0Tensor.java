@@ -303,8 +303,12 @@ public final class Q4_0Tensor extends Tensor {
             int g = t.rowGroup, nb = t.cols / QK;
             for (int h = 0; h < 2; h++) {
                 int r = row + h * L, in = r % g;
-                for (int k = 0; k < nb; k++) {
-                    long base = t.groupBase(r, k);
+                long base = 0, step = (long) g * BLOCK_BYTES;
+                for (int k = 0, end = 0; k < nb; k++, base += step) {
+                    if (k == end) { // a column block starts (see Tensor.groupBase): its blocks follow each other
+                        base = t.groupBase(r, k);
+                        end = t.groupBlockEnd(k);
+                    }
                     SimdShapes.f16ToFloats(ShortVector.fromMemorySegment(SimdShapes.S, data, base + 2L * in, ByteOrder.LITTLE_ENDIAN)).intoArray(sc, (2 * k + h) * L);
                     long q0 = base + 2L * g + 4L * in;
                     for (int c = 0; c < 4; c++, q0 += 4L * g) {

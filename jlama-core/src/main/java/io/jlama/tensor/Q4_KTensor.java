@@ -387,8 +387,12 @@ public final class Q4_KTensor extends Tensor {
             int g = t.rowGroup, nb = t.cols / QK;
             for (int h = 0; h < 2; h++) {
                 int r = row + h * L, in = r % g;
-                for (int k = 0; k < nb; k++) {
-                    long base = t.groupBase(r, k);
+                long base = 0, step = (long) g * GROUP_BYTES;
+                for (int k = 0, end = 0; k < nb; k++, base += step) {
+                    if (k == end) { // a column block starts (see Tensor.groupBase): its blocks follow each other
+                        base = t.groupBase(r, k);
+                        end = t.groupBlockEnd(k);
+                    }
                     FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * in, ByteOrder.LITTLE_ENDIAN);
                     FloatVector dmin = FloatVector.fromMemorySegment(SimdShapes.F, data, base + 4L * g + 4L * in, ByteOrder.LITTLE_ENDIAN);
                     for (int j = 0; j < 8; j++) { // 8 * (d * sc) - dmin * m: exact products, one rounding

@@ -295,8 +295,12 @@ public final class Q6_KTensor extends Tensor {
             MemorySegment data = t.data;
             int nb = t.cols / QK;
             for (int v = 0; v < 2; v++) {
-                for (int k = 0; k < nb; k++) {
-                    long base = t.groupBase(row + v * L, k);
+                long base = 0, step = (long) t.rowGroup * GROUP_BYTES;
+                for (int k = 0, end = 0; k < nb; k++, base += step) {
+                    if (k == end) { // a column block starts (see Tensor.groupBase): its blocks follow each other
+                        base = t.groupBase(row + v * L, k);
+                        end = t.groupBlockEnd(k);
+                    }
                     FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base, ByteOrder.LITTLE_ENDIAN);
                     for (int j = 0; j < 16; j++) { // d * sc, exact
                         IntVector s = SimdShapes.bytesToInts(ByteVector.fromMemorySegment(SimdShapes.B, data, base + 4L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN), 0);
