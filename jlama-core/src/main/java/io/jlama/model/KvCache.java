@@ -68,12 +68,12 @@ public final class KvCache {
         }
     }
 
-    /** The slot of position {@code pos} in a layer (the position itself unless the layer is a sliding-window ring). */
     /** Slots of a layer: positions p and p + slots share one (sliding-window layers keep only their window). */
     int slots(int layer) {
         return slots[layer];
     }
 
+    /** The slot of position {@code pos} in a layer (the position itself unless the layer is a sliding-window ring). */
     int slot(int layer, int pos) {
         int n = slots[layer];
         return pos < n ? pos : pos % n;

@@ -200,10 +200,7 @@ final class Q8Activations {
      * kernel computes, up to float rounding. Reused per thread like {@link #quantize}: the row chunks of one product
      * share one conversion.
      */
-    static final class Batch {
-        private int n = -1, cols;
-        private float[] src = new float[0];
-        private float[] values = new float[0];
+    static final class Batch extends RoundedBatch {
         private final Q8Activations row;
 
         private static final ThreadLocal<Batch[]> BATCHES = ThreadLocal.withInitial(() -> new Batch[Kind.values().length]);
@@ -219,30 +216,10 @@ final class Q8Activations {
             return b[kind.ordinal()];
         }
 
-        /** Tokens t < n of {@code x[off + t*stride ..]}, as quantized values, {@code cols} apart. */
-        float[] values(float[] x, int off, int stride, int n, int cols) {
-            if (n == this.n && cols == this.cols && same(x, off, stride)) return values;
-            if (src.length < n * cols) {
-                src = new float[n * cols];
-                values = new float[n * cols];
-            }
-            this.n = -1; // invalid until complete
-            int block = row.kind.block;
-            for (int t = 0; t < n; t++) {
-                System.arraycopy(x, off + t * stride, src, t * cols, cols);
-                row.quantize(x, off + t * stride, cols);
-                for (int i = 0; i < cols; i++) values[t * cols + i] = row.q[i] * row.d[i / block];
-            }
-            this.n = n;
-            this.cols = cols;
-            return values;
-        }
-
-        private boolean same(float[] x, int off, int stride) {
-            for (int t = 0; t < n; t++) {
-                if (!Arrays.equals(src, t * cols, (t + 1) * cols, x, off + t * stride, off + t * stride + cols)) return false;
-            }
-            return true;
+        @Override
+        void round(float[] x, int at, int cols, float[] dst, int dstOff) {
+            row.quantize(x, at, cols);
+            for (int i = 0, block = row.kind.block; i < cols; i++) dst[dstOff + i] = row.q[i] * row.d[i / block];
         }
     }
 }
