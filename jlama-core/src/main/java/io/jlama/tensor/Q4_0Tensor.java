@@ -49,21 +49,16 @@ public final class Q4_0Tensor extends Tensor {
         return 2 * g + (j >> 2) * 4 * g + 2 * (2 * r + ((j >> 1) & 1)) + (j & 1);
     }
 
-    /** Byte offset of block blk of the group holding row (grouped rows only). */
-    private long groupBlock(int row, int blk) {
-        return groupBase(row, blk);
-    }
-
     /** The scale of block blk of a row, in any layout. */
     private float scale(int row, int blk) {
         if (row >= groupedRows) return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) blk * BLOCK_BYTES));
-        return Float.float16ToFloat(data.get(I16_LE, groupBlock(row, blk) + 2L * (row % rowGroup)));
+        return Float.float16ToFloat(data.get(I16_LE, groupBase(row, blk) + 2L * (row % rowGroup)));
     }
 
     /** The unsigned nibble byte j of block blk of a row, in any layout. */
     private int qs(int row, int blk, int j) {
         if (row >= groupedRows) return data().get(I8, row * rowBytes + (long) blk * BLOCK_BYTES + QS + j) & 0xFF;
-        return data.get(I8, groupBlock(row, blk) + groupQsOffset(rowGroup, row % rowGroup, j)) & 0xFF;
+        return data.get(I8, groupBase(row, blk) + groupQsOffset(rowGroup, row % rowGroup, j)) & 0xFF;
     }
 
     @Override

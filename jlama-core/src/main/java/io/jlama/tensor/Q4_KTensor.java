@@ -66,27 +66,22 @@ public final class Q4_KTensor extends Tensor {
         return rowGroup > 0 ? data() : data;
     }
 
-    /** Byte offset of super-block k of the group holding row (grouped rows only). */
-    private long groupBlock(int row, int k) {
-        return groupBase(row, k);
-    }
-
     /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
     private float scaleD(int row, int k, int field) {
-        if (row < groupedRows) return data.get(F32_LE, groupBlock(row, k) + 2L * field * rowGroup + 4L * (row % rowGroup));
+        if (row < groupedRows) return data.get(F32_LE, groupBase(row, k) + 2L * field * rowGroup + 4L * (row % rowGroup));
         return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + field));
     }
 
     /** Scale (mins = false) or min j of super-block k of a row, in any layout. */
     private int scaleOrMin(int row, int k, int j, boolean mins) {
-        if (row < groupedRows) return data.get(I8, groupBlock(row, k) + (mins ? 16 : 8) * rowGroup + (long) j * rowGroup + row % rowGroup) & 0xFF;
+        if (row < groupedRows) return data.get(I8, groupBase(row, k) + (mins ? 16 : 8) * rowGroup + (long) j * rowGroup + row % rowGroup) & 0xFF;
         long s = row * rowBytes + (long) k * BLOCK_BYTES + SCALES;
         return mins ? KQuants.minK4(data(), s, j) : KQuants.scaleK4(data(), s, j);
     }
 
     /** Nibble byte i (0..127) of super-block k of a row, in any layout. */
     private int qs(int row, int k, int i) {
-        if (row < groupedRows) return data.get(I8, groupBlock(row, k) + groupQsOffset(rowGroup, row % rowGroup, i)) & 0xFF;
+        if (row < groupedRows) return data.get(I8, groupBase(row, k) + groupQsOffset(rowGroup, row % rowGroup, i)) & 0xFF;
         return data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + QS + i) & 0xFF;
     }
 

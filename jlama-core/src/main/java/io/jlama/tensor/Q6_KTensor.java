@@ -96,16 +96,11 @@ public final class Q6_KTensor extends Tensor {
         return rowGroup > 0 ? data() : data;
     }
 
-    /** Byte offset of super-block k of the group holding row (grouped rows only). */
-    private long groupBlock(int row, int k) {
-        return groupBase(row, k);
-    }
-
     /** The 6-bit value of element e of super-block k of a row, in any layout. */
     private int value(int row, int k, int e) {
         if (row >= groupedRows) return value(data(), row * rowBytes + (long) k * BLOCK_BYTES, e);
         int h = e >> 7, l = e & 31, c = l >> 2, t = (l >> 1) & 1, p = (l & 1) + 2 * ((e >> 5) & 3);
-        long b = groupBlock(row, k);
+        long b = groupBase(row, k);
         int r = row % rowGroup;
         int x = data.get(I16_LE, b + groupOffset(rowGroup, r, h, c, t, PART_X)) & 0xFFFF;
         int y = data.get(I16_LE, b + groupOffset(rowGroup, r, h, c, t, PART_Y)) & 0xFFFF;
@@ -137,11 +132,11 @@ public final class Q6_KTensor extends Tensor {
             for (int j = 0; j < 16; j++) {
                 int s = 0;
                 for (int e = 16 * j; e < 16 * j + 16; e++) s += (value(row, k, e) - 32) * q[QK * k + e];
-                int sc = row < groupedRows ? data.get(I8, groupBlock(row, k) + 4L * rowGroup + (long) j * rowGroup + row % rowGroup)
+                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + (long) j * rowGroup + row % rowGroup)
                         : data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + SCALES + j);
                 isum += sc * s;
             }
-            float d = row < groupedRows ? data.get(F32_LE, groupBlock(row, k) + 4L * (row % rowGroup))
+            float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup))
                     : Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + D));
             acc = Math.fma(isum * a.d[k], d, acc);
         }
