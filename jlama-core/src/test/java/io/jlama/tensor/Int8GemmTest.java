@@ -28,7 +28,7 @@ class Int8GemmTest {
      */
     @ParameterizedTest(name = "{0} rows={1} cols={2}")
     @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_0,64,2080", "Q4_K,64,256", "Q4_K,96,1024", "Q4_K,64,2304", "Q6_K,64,256",
-            "Q6_K,96,1024", "Q6_K,64,2304"}) // 2080 and 2304: rows stored in column blocks (Tensor.GROUP_COLS)
+            "Q6_K,96,1024", "Q6_K,64,2304", "Q4_K,288,2304"}) // 2080 and 2304: rows stored in column blocks (Tensor.GROUP_COLS); 288: bands (GROUP_BAND_ROWS)
     void panelsHoldTheFilesWeights(GgmlType type, int rows, int cols) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = tensor(arena, type, rows, cols, new Random(rows + cols));
@@ -105,7 +105,7 @@ class Int8GemmTest {
     @CsvSource({"Q4_0,64,256,4,0,64", "Q4_0,69,256,5,0,69", "Q4_0,96,2048,9,3,90", "Q4_0,128,512,128,0,128",
             "Q4_K,64,256,4,0,64", "Q4_K,69,256,5,0,69", "Q4_K,96,2048,9,3,90", "Q4_K,128,512,128,0,128",
             "Q6_K,64,256,4,0,64", "Q6_K,69,256,5,0,69", "Q6_K,96,2048,9,3,90", "Q6_K,128,512,128,0,128",
-            "Q4_0,64,2080,5,0,64", "Q4_K,64,2304,5,0,64", "Q6_K,64,2304,5,0,64"})
+            "Q4_0,64,2080,5,0,64", "Q4_K,64,2304,5,0,64", "Q6_K,64,2304,5,0,64", "Q4_0,300,2080,5,32,288", "Q6_K,300,2304,6,0,300"})
     void batchesComputeWhatOneTokenAtATimeDoes(GgmlType type, int rows, int cols, int n, int r0, int r1) {
         Random rnd = new Random(rows * 31L + n);
         try (Arena arena = Arena.ofConfined()) {

@@ -111,14 +111,15 @@ class Int8RowGroupTest {
 
     /**
      * Grouped rows, a tail of ungrouped rows, row ranges that start and end inside groups, and rows longer than a
-     * column block ({@link Tensor#GROUP_COLS}; 4096: four whole ones, 2080 and 2304: a partial last one): the kernel has the
+     * column block ({@link Tensor#GROUP_COLS}; 4096: four whole ones, 2080 and 2304: a partial last one), and 300 rows:
+     * two whole bands ({@link Tensor#GROUP_BAND_ROWS}), a partial third and ungrouped rows: the kernel has the
      * twin's bits, and the twin (which reads the row-group layout) equals the float dot product of the file's
      * dequantized rows with the quantized activations within 1e-5 * sum|w_i * xq_i| (a float sum in another order).
      */
     @ParameterizedTest(name = "{0} rows={1} cols={2} [{3}, {4})")
-    @CsvSource({"Q4_0,16,32,0,16", "Q4_0,53,64,0,53", "Q4_0,53,256,3,50", "Q4_0,40,4096,8,40", "Q4_0,7,64,0,7", "Q4_0,96,2048,16,80", "Q4_0,70,2080,3,66",
-            "Q4_K,16,256,0,16", "Q4_K,53,512,0,53", "Q4_K,53,256,3,50", "Q4_K,40,4096,8,40", "Q4_K,7,256,0,7", "Q4_K,96,2048,16,80", "Q4_K,70,2304,3,66",
-            "Q6_K,16,256,0,16", "Q6_K,53,512,0,53", "Q6_K,53,256,3,50", "Q6_K,40,4096,8,40", "Q6_K,7,256,0,7", "Q6_K,96,2048,16,80", "Q6_K,70,2304,3,66"})
+    @CsvSource({"Q4_0,16,32,0,16", "Q4_0,53,64,0,53", "Q4_0,53,256,3,50", "Q4_0,40,4096,8,40", "Q4_0,7,64,0,7", "Q4_0,96,2048,16,80", "Q4_0,70,2080,3,66", "Q4_0,300,2080,37,290",
+            "Q4_K,16,256,0,16", "Q4_K,53,512,0,53", "Q4_K,53,256,3,50", "Q4_K,40,4096,8,40", "Q4_K,7,256,0,7", "Q4_K,96,2048,16,80", "Q4_K,70,2304,3,66", "Q4_K,300,2304,37,290",
+            "Q6_K,16,256,0,16", "Q6_K,53,512,0,53", "Q6_K,53,256,3,50", "Q6_K,40,4096,8,40", "Q6_K,7,256,0,7", "Q6_K,96,2048,16,80", "Q6_K,70,2304,3,66", "Q6_K,300,2304,37,290"})
     void rowGroupKernelHasTheScalarTwinsBits(GgmlType type, int rows, int cols, int r0, int r1) {
         Random rnd = new Random(31L * rows + cols);
         try (Arena arena = Arena.ofConfined()) {
