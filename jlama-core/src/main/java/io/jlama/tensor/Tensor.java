@@ -152,6 +152,15 @@ public abstract class Tensor {
         return (long) band * nb * groupBytes + ((long) kb * bandGroups + (long) ((row - band) / rowGroup) * width + (k - kb)) * rowGroup * groupBytes;
     }
 
+    /**
+     * Row ranges handed to {@link #matmul} one after another by one thread are best multiples of this: a band
+     * ({@link #GROUP_BAND_ROWS}) when rows are stored in column blocks, so that each range is whole bands, one stream;
+     * else {@link #ROW_TILE}.
+     */
+    public final int rowChunkMultiple() {
+        return groupedRows > 0 && groupColBlocks < cols / type.blockSize ? groupBandRows : ROW_TILE;
+    }
+
     /** The end of the column block holding block k (see {@link #groupBase}): blocks [k, end) are one stream. */
     final int groupBlockEnd(int k) {
         return Math.min(cols / type.blockSize, (k / groupColBlocks + 1) * groupColBlocks);

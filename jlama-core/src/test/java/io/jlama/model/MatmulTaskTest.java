@@ -48,12 +48,16 @@ class MatmulTaskTest {
                 ws[j].matmul(x, inOff[j], cols, ns[j], want[j], 0, rows, 0, rows);
                 task.add(ws[j], x, inOff[j], ns[j], outs[j], 0, rows, 0, rows);
             }
-            for (int round = 0; round < 2; round++) { // the second round reuses the task's batches
+            for (int round = 0; round < 3; round++) { // later rounds reuse the task's batches
                 int batches = task.prepareInt8();
                 if (q.int8BatchFormat(n) != null) assertEquals(3, batches, "inputs to quantize: Q8_K and Q8_0 of x, Q8_K of x + 3 cols");
                 pool.run(task.quantize);
                 task.plan(pool.threads());
-                pool.run(task);
+                if (round < 2) {
+                    pool.run(task);
+                } else { // a worker that never joins: worker 0 does its own chunks and takes all of worker 1's
+                    task.run(0, pool.threads());
+                }
                 for (int j = 0; j < ws.length; j++) {
                     for (int i = 0; i < want[j].length; i++) {
                         assertEquals(Float.floatToRawIntBits(want[j][i]), Float.floatToRawIntBits(outs[j][i]), "product " + j + " entry " + i + ": " + outs[j][i] + " vs " + want[j][i]);
