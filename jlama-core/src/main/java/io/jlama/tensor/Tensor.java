@@ -157,7 +157,7 @@ public abstract class Tensor {
      * ({@link #GROUP_BAND_ROWS}) when rows are stored in column blocks, so that each range is whole bands, one stream;
      * else {@link #ROW_TILE}.
      */
-    public final int rowChunkMultiple() {
+    public int rowChunkMultiple() {
         return groupedRows > 0 && groupColBlocks < cols / type.blockSize ? groupBandRows : ROW_TILE;
     }
 

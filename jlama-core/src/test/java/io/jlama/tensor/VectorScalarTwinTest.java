@@ -288,6 +288,44 @@ class VectorScalarTwinTest {
     }
 
     /**
+     * Rows longer than 2048 columns are multiplied from their column-blocked copy ({@link F16Tensor#blocked}: bands of
+     * 128 rows, blocks of 2048 columns, the last one partial) as the one-pass kernel over the file's rows does
+     * ({@link F16Tensor.Simd#dotHalfs}): the same lane sums in the same order, so equal up to the final sum of the
+     * lanes, whose order differs between C2's reduction and the interpreter's ({@link #REL_TOL} of sum|w x|; a misplaced block is
+     * off by the size of the products). 300 rows: two whole bands and a partial third; row ranges that start and end
+     * inside bands.
+     */
+    @Test
+    void f16ColumnBlockedRowsHaveTheOnePassKernelsBits() {
+        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Random rnd = new Random(4128);
+        int rows = 300, cols = 4128;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(GgmlType.F16.rowBytes(cols) * rows);
+            for (long i = 0; i < (long) rows * cols; i++) seg.set(I16_LE, 2 * i, Float.floatToFloat16((float) rnd.nextGaussian()));
+            F16Tensor t = (F16Tensor) TensorFixtures.wrap(GgmlType.F16, seg, rows, cols);
+            assertTrue(t.blocked != null, "rows of " + cols + " columns are copied in column blocks");
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+            short[] h = F16Tensor.halfs(x, 0, cols, new short[cols]);
+            for (int[] range : new int[][] {{0, rows}, {37, 290}, {128, 256}}) {
+                float[] out = new float[rows];
+                Arrays.fill(out, Float.NaN);
+                t.matvecVector(x, 0, out, 0, range[0], range[1]);
+                for (int r = 0; r < rows; r++) {
+                    if (r < range[0] || r >= range[1]) {
+                        assertTrue(Float.isNaN(out[r]), "row " + r + " is outside " + Arrays.toString(range));
+                        continue;
+                    }
+                    float want = F16Tensor.Simd.dotHalfs(t, r, h);
+                    double tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, 0);
+                    assertTrue(Math.abs(want - out[r]) <= tol, "row " + r + " of " + Arrays.toString(range) + ": " + out[r] + " vs " + want);
+                }
+            }
+        }
+    }
+
+    /**
      * The F16 matrix-vector kernel of finite tensors rounds the activations to halfs, as llama.cpp does, and multiplies
      * both in their shifted bits: its scalar twin ({@link F16Tensor#matvecScalar}, the same halfs, plain products and
      * sums) for weights over every finite half pattern (subnormals, +-65504) and activations from subnormal floats
@@ -297,7 +335,7 @@ class VectorScalarTwinTest {
      * kernel, as the twin does.
      */
     @ParameterizedTest(name = "cols={0}")
-    @ValueSource(ints = {1, 17, 1003, 2048})
+    @ValueSource(ints = {1, 17, 1003, 2048, 4128}) // 4128: the column-blocked copy (F16Tensor.blocked)
     void f16MatvecOnHalfActivationsMatchesItsScalarTwin(int cols) {
         Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
         Random rnd = new Random(cols);
