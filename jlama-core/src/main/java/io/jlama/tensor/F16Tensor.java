@@ -38,7 +38,7 @@ public final class F16Tensor extends Tensor {
     public F16Tensor(String name, MemorySegment data, int rows, int cols) {
         super(name, GgmlType.F16, data, rows, cols);
         finite = VectorSupport.ENABLED && Simd.allFinite(data, (long) rows * cols);
-        blocked = finite && cols > GROUP_SPLIT_COLS && cols % (2 * SimdShapes.L) == 0 ? blockRows(data) : null;
+        blocked = finite && REPACK_PAIRS && cols > GROUP_SPLIT_COLS && cols % (2 * SimdShapes.L) == 0 ? blockRows(data) : null;
     }
 
     private MemorySegment blockRows(MemorySegment src) {

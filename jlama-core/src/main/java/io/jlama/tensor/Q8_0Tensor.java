@@ -19,11 +19,53 @@ public final class Q8_0Tensor extends Tensor {
     static final int QS = 2; // offset of the quants in a block
 
     public Q8_0Tensor(GgufTensor t) {
-        super(t);
+        this(t.name(), t.data(), Math.toIntExact(t.rows()), Math.toIntExact(t.cols()));
     }
 
     public Q8_0Tensor(String name, MemorySegment data, int rows, int cols) {
         super(name, GgmlType.Q8_0, data, rows, cols);
+        blocked = REPACK_PAIRS && SimdShapes.L >= 8 && cols > GROUP_SPLIT_COLS ? blockRows(data) : null; // REPACK_PAIRS: with the Vector API, unless -Djlama.repack=false
+    }
+
+    /**
+     * Rows longer than {@link Tensor#GROUP_SPLIT_COLS} columns, copied for the one-token kernel in column blocks of
+     * {@link #BLOCK_COLS} (null otherwise): band by band ({@link Tensor#GROUP_BAND_ROWS} rows), in each band its rows'
+     * first block, then their second, and so on, each row pair's blocks interleaved (a pair is one stream). The kernel
+     * walks a band block by block and carries each row's lane sums from block to block. Why: the 32 KB of float
+     * activations of an 8192-column row leave the 32 KB L1 cache while 17 KB of a row pair's weights stream between two
+     * uses of each line (two threads: ffn_down 14-17 GB/s against 27-33 for the 2048-column ffn_gate). The row pairs
+     * of {@link #data} still serve prompts and the scalar paths; this costs a copy of these matrices in memory.
+     */
+    final MemorySegment blocked;
+    /** Columns per block of {@link #blocked}: 64 blocks, 2176 bytes a row. */
+    static final int BLOCK_COLS = 2048;
+
+    private MemorySegment blockRows(MemorySegment src) {
+        MemorySegment dst = java.lang.foreign.Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandEnd = Math.min(rows, band + GROUP_BAND_ROWS);
+            int first = r - ((r - band) & 1);
+            boolean paired = first + 1 < bandEnd;
+            for (int k0 = 0; k0 < cols; k0 += BLOCK_COLS) {
+                long base = blockedBase(first, k0) + (r - first) * (long) BLOCK_BYTES;
+                for (int k = k0 / QK, end = Math.min(cols, k0 + BLOCK_COLS) / QK; k < end; k++, base += paired ? 2 * BLOCK_BYTES : BLOCK_BYTES) {
+                    MemorySegment.copy(src, r * rowBytes + (long) k * BLOCK_BYTES, dst, base, BLOCK_BYTES);
+                }
+            }
+        }
+        return dst;
+    }
+
+    /** Byte offset in {@link #blocked} of the first block from column k0 (a multiple of BLOCK_COLS) of the pair or row starting at r. */
+    long blockedBase(int r, int k0) {
+        int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandRows = Math.min(GROUP_BAND_ROWS, rows - band);
+        return band * rowBytes + (long) (k0 / QK) * BLOCK_BYTES * bandRows + (long) (r - band) * (Math.min(BLOCK_COLS, cols - k0) / QK) * BLOCK_BYTES;
+    }
+
+    /** Whole bands per chunk when {@link #blocked} is in use, so that each chunk reads one stream. */
+    @Override
+    public int rowChunkMultiple() {
+        return blocked != null ? GROUP_BAND_ROWS : ROW_TILE;
     }
 
     /** The scale of the block at byte offset {@code b}. */
@@ -63,7 +105,8 @@ public final class Q8_0Tensor extends Tensor {
 
     @Override
     protected void matvecVector(float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-        if (SimdShapes.L >= 8) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
+        if (blocked != null) Simd.matvecBlocked(this, x, xOff, out, outOff, r0, r1);
+        else if (SimdShapes.L >= 8) Simd.matvec(this, x, xOff, out, outOff, r0, r1);
         else super.matvecVector(x, xOff, out, outOff, r0, r1);
     }
 
@@ -116,6 +159,76 @@ public final class Q8_0Tensor extends Tensor {
                 for (; r + 2 <= r1; r += 2) dot2(t, r, x, xOff, out, outOff + r);
             }
             for (; r < r1; r++) out[outOff + r] = dot(t, r, x, xOff);
+        }
+
+        private static final ThreadLocal<float[][]> BLOCK_SUMS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+        /**
+         * {@link #dot2} of the row pairs of [r0, r1) from {@link Q8_0Tensor#blocked}: band by band, in each block by
+         * block, each row's lane sums kept in a per-thread array between blocks (L floats a row), so that each band is
+         * read in address order and each block of activations (8 KB) stays in L1. Rows not in a whole stored pair of
+         * the range (an odd start or end) go through {@link #dot}.
+         */
+        static void matvecBlocked(Q8_0Tensor t, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
+            VectorSpecies<Float> F = SimdShapes.F;
+            MemorySegment data = t.blocked;
+            int n = t.cols;
+            float[][] holder = BLOCK_SUMS.get();
+            if (holder[0].length < L * GROUP_BAND_ROWS) holder[0] = new float[L * GROUP_BAND_ROWS];
+            float[] sums = holder[0];
+            for (int b0 = r0; b0 < r1; ) {
+                int band = b0 / GROUP_BAND_ROWS * GROUP_BAND_ROWS, b1 = Math.min(r1, band + GROUP_BAND_ROWS);
+                int p0 = b0 + ((b0 - band) & 1), p1 = p0 + (b1 - p0) / 2 * 2; // whole stored pairs [p0, p1)
+                if (p0 > b0) out[outOff + b0] = dot(t, b0, x, xOff);
+                if (p1 < b1) out[outOff + p1] = dot(t, p1, x, xOff);
+                for (int k0 = 0; k0 < n; k0 += BLOCK_COLS) {
+                    int k1 = Math.min(n, k0 + BLOCK_COLS);
+                    for (int r = p0, s = 0; r < p1; r += 2, s += 2 * L) {
+                        long b = t.blockedBase(r, k0);
+                        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+                        if (k0 > 0) {
+                            acc0 = FloatVector.fromArray(F, sums, s);
+                            acc1 = FloatVector.fromArray(F, sums, s + L);
+                        }
+                        for (int xi = xOff + k0, end = xOff + k1; xi < end; xi += QK, b += 2 * BLOCK_BYTES) {
+                            long c = b + BLOCK_BYTES;
+                            FloatVector s0, s1;
+                            if (L == 16) {
+                                FloatVector xl = FloatVector.fromArray(F, x, xi), xh = FloatVector.fromArray(F, x, xi + 16);
+                                ByteVector q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS, ByteOrder.LITTLE_ENDIAN);
+                                s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                                q = ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                                s0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s0);
+                                q = ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS, ByteOrder.LITTLE_ENDIAN);
+                                s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(xl);
+                                q = ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS + 16, ByteOrder.LITTLE_ENDIAN);
+                                s1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(xh, s1);
+                            } else {
+                                FloatVector x0 = FloatVector.fromArray(F, x, xi), x1 = FloatVector.fromArray(F, x, xi + 8);
+                                FloatVector x2 = FloatVector.fromArray(F, x, xi + 16), x3 = FloatVector.fromArray(F, x, xi + 24);
+                                s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+                                s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s0);
+                                s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s0);
+                                s0 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, b + QS + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s0);
+                                s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+                                s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s1);
+                                s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s1);
+                                s1 = ((FloatVector) ByteVector.fromMemorySegment(SimdShapes.B, data, c + QS + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s1);
+                            }
+                            acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, b))), acc0);
+                            acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16_LE, c))), acc1);
+                        }
+                        if (k1 < n) {
+                            acc0.intoArray(sums, s);
+                            acc1.intoArray(sums, s + L);
+                        } else {
+                            out[outOff + r] = acc0.reduceLanes(VectorOperators.ADD);
+                            out[outOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+                        }
+                    }
+                }
+                b0 = b1;
+            }
         }
 
         /** Two rows, written out without helper methods (see SimdShapes: C2's inlining budget). */

@@ -288,6 +288,42 @@ class VectorScalarTwinTest {
     }
 
     /**
+     * Q8_0 rows longer than 2048 columns are multiplied from their column-blocked copy ({@link Q8_0Tensor#blocked}:
+     * bands of 128 rows, blocks of 2048 columns, the last one partial, row pairs interleaved) as the row-pair kernel over
+     * {@link Tensor#data} does, within {@link #REL_TOL} of sum|w x| (the same lane sums; the final sum of the lanes is
+     * ordered by C2 or the interpreter). 301 rows: two whole bands and a third of 45 (a row without a pair); ranges
+     * that start and end inside bands and pairs.
+     */
+    @Test
+    void q8ColumnBlockedRowsMatchTheRowPairKernel() {
+        Assumptions.assumeTrue(Tensor.REPACK_PAIRS && SimdShapes.L >= 8, "Vector API with 8+ float lanes, repacking on");
+        Random rnd = new Random(4129);
+        int rows = 301, cols = 4128;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(GgmlType.Q8_0.rowBytes(cols) * rows);
+            fillRandom(seg, GgmlType.Q8_0, rows, cols, rnd);
+            Q8_0Tensor t = (Q8_0Tensor) TensorFixtures.wrap(GgmlType.Q8_0, seg, rows, cols);
+            assertTrue(t.blocked != null, "rows of " + cols + " columns are copied in column blocks");
+            float[] x = new float[cols + 3];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            for (int[] range : new int[][] {{0, rows}, {37, 290}, {128, 256}, {3, 4}, {255, 301}}) {
+                float[] out = new float[rows];
+                Arrays.fill(out, Float.NaN);
+                t.matvecVector(x, 3, out, 0, range[0], range[1]);
+                for (int r = 0; r < rows; r++) {
+                    if (r < range[0] || r >= range[1]) {
+                        assertTrue(Float.isNaN(out[r]), "row " + r + " is outside " + Arrays.toString(range));
+                        continue;
+                    }
+                    float want = Q8_0Tensor.Simd.dot(t, r, x, 3);
+                    double tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, 3);
+                    assertTrue(Math.abs(want - out[r]) <= tol, "row " + r + " of " + Arrays.toString(range) + ": " + out[r] + " vs " + want);
+                }
+            }
+        }
+    }
+
+    /**
      * Rows longer than 2048 columns are multiplied from their column-blocked copy ({@link F16Tensor#blocked}: bands of
      * 128 rows, blocks of 2048 columns, the last one partial) as the one-pass kernel over the file's rows does
      * ({@link F16Tensor.Simd#dotHalfs}): the same lane sums in the same order, so equal up to the final sum of the
@@ -297,7 +333,7 @@ class VectorScalarTwinTest {
      */
     @Test
     void f16ColumnBlockedRowsHaveTheOnePassKernelsBits() {
-        Assumptions.assumeTrue(VectorSupport.ENABLED, "Vector API not enabled");
+        Assumptions.assumeTrue(Tensor.REPACK_PAIRS, "Vector API with repacking on");
         Random rnd = new Random(4128);
         int rows = 300, cols = 4128;
         try (Arena arena = Arena.ofConfined()) {
