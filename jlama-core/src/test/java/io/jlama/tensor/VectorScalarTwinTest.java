@@ -306,19 +306,27 @@ class VectorScalarTwinTest {
             assertTrue(t.blocked != null, "rows of " + cols + " columns are copied in column blocks");
             float[] x = new float[cols + 3];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-            for (int[] range : new int[][] {{0, rows}, {37, 290}, {128, 256}, {3, 4}, {255, 301}}) {
-                float[] out = new float[rows];
-                Arrays.fill(out, Float.NaN);
-                t.matvecVector(x, 3, out, 0, range[0], range[1]);
-                for (int r = 0; r < rows; r++) {
-                    if (r < range[0] || r >= range[1]) {
-                        assertTrue(Float.isNaN(out[r]), "row " + r + " is outside " + Arrays.toString(range));
-                        continue;
-                    }
-                    float want = Q8_0Tensor.Simd.dot(t, r, x, 3);
-                    double tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, 3);
-                    assertTrue(Math.abs(want - out[r]) <= tol, "row " + r + " of " + Arrays.toString(range) + ": " + out[r] + " vs " + want);
+            assertRangesMatch(t, x, 3, new int[][] {{0, rows}, {37, 290}, {128, 256}, {3, 4}, {255, 301}}, r -> Q8_0Tensor.Simd.dot(t, r, x, 3));
+        }
+    }
+
+    /**
+     * Runs t's matrix-vector kernel over each row range: each row within {@link #REL_TOL} of sum|w x| of want(r), rows
+     * outside the range untouched.
+     */
+    private static void assertRangesMatch(Tensor t, float[] x, int xOff, int[][] ranges, java.util.function.IntToDoubleFunction want) {
+        int rows = t.rows();
+        for (int[] range : ranges) {
+            float[] out = new float[rows];
+            Arrays.fill(out, Float.NaN);
+            t.matvecVector(x, xOff, out, 0, range[0], range[1]);
+            for (int r = 0; r < rows; r++) {
+                if (r < range[0] || r >= range[1]) {
+                    assertTrue(Float.isNaN(out[r]), "row " + r + " is outside " + Arrays.toString(range));
+                    continue;
                 }
+                double w = want.applyAsDouble(r), tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, xOff);
+                assertTrue(Math.abs(w - out[r]) <= tol, "row " + r + " of " + Arrays.toString(range) + ": " + out[r] + " vs " + w);
             }
         }
     }
@@ -327,12 +335,12 @@ class VectorScalarTwinTest {
      * Rows longer than 2048 columns are multiplied from their column-blocked copy ({@link F16Tensor#blocked}: bands of
      * 128 rows, blocks of 2048 columns, the last one partial) as the one-pass kernel over the file's rows does
      * ({@link F16Tensor.Simd#dotHalfs}): the same lane sums in the same order, so equal up to the final sum of the
-     * lanes, whose order differs between C2's reduction and the interpreter's ({@link #REL_TOL} of sum|w x|; a misplaced block is
-     * off by the size of the products). 300 rows: two whole bands and a partial third; row ranges that start and end
-     * inside bands.
+     * lanes, whose order differs between C2's reduction and the interpreter's ({@link #REL_TOL} of sum|w x|; a
+     * misplaced block is off by the size of the products). 300 rows: two whole bands and a partial third; row ranges
+     * that start and end inside bands.
      */
     @Test
-    void f16ColumnBlockedRowsHaveTheOnePassKernelsBits() {
+    void f16ColumnBlockedRowsMatchTheOnePassKernel() {
         Assumptions.assumeTrue(Tensor.REPACK_PAIRS, "Vector API with repacking on");
         Random rnd = new Random(4128);
         int rows = 300, cols = 4128;
@@ -344,20 +352,7 @@ class VectorScalarTwinTest {
             float[] x = new float[cols];
             for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
             short[] h = F16Tensor.halfs(x, 0, cols, new short[cols]);
-            for (int[] range : new int[][] {{0, rows}, {37, 290}, {128, 256}}) {
-                float[] out = new float[rows];
-                Arrays.fill(out, Float.NaN);
-                t.matvecVector(x, 0, out, 0, range[0], range[1]);
-                for (int r = 0; r < rows; r++) {
-                    if (r < range[0] || r >= range[1]) {
-                        assertTrue(Float.isNaN(out[r]), "row " + r + " is outside " + Arrays.toString(range));
-                        continue;
-                    }
-                    float want = F16Tensor.Simd.dotHalfs(t, r, h);
-                    double tol = REL_TOL * absDot(TensorFixtures.dequantizeRow(t, r), x, 0);
-                    assertTrue(Math.abs(want - out[r]) <= tol, "row " + r + " of " + Arrays.toString(range) + ": " + out[r] + " vs " + want);
-                }
-            }
+            assertRangesMatch(t, x, 0, new int[][] {{0, rows}, {37, 290}, {128, 256}}, r -> F16Tensor.Simd.dotHalfs(t, r, h));
         }
     }
 
