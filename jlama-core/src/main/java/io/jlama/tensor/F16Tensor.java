@@ -18,18 +18,16 @@ public final class F16Tensor extends Tensor {
      */
     final boolean finite;
     /**
-     * Rows longer than {@link Tensor#GROUP_SPLIT_COLS} columns, copied in column blocks of {@link #BLOCK_COLS} for the
-     * one-token kernel (null otherwise: the file's rows serve): band by band ({@link Tensor#GROUP_BAND_ROWS} rows),
-     * in each band the rows' first block one after another, then their second, and so on; the kernel walks a band block
-     * by block and carries each row's vector sums from block to block, so it adds what {@link Simd#dotHalfs} adds, in
+     * Rows longer than {@link Tensor#GROUP_SPLIT_COLS} columns, copied for the one-token kernel in column blocks of
+     * {@link Tensor#BANDED_BLOCK_COLS} (null otherwise: the file's rows serve), at {@link Tensor#bandedBase}: band by
+     * band, in each band the rows' first block one after another, then their second, and so on; the kernel walks a band
+     * block by block and carries each row's vector sums from block to block, so it adds what {@link Simd#dotHalfs} adds, in
      * the same order in each lane. Why: an 8192-column row streams 16 KB of weights between two uses of each line
      * of its 16 KB of half activations, which then leave the 32 KB L1 cache; 2048-column rows did not (one thread
      * over the F16 model's ffn_gate and ffn_down matrices: 16.5-19.8 against 9.8-14.0 GB/s). The file's rows still
      * serve prompts and the scalar paths; this costs a copy of these matrices (ffn_down) in memory.
      */
     final MemorySegment blocked;
-    /** Columns per block of {@link #blocked}: 4 KB of halfs. */
-    static final int BLOCK_COLS = 2048;
 
     public F16Tensor(GgufTensor t) {
         this(t.name(), t.data(), Math.toIntExact(t.rows()), Math.toIntExact(t.cols()));
@@ -44,17 +42,11 @@ public final class F16Tensor extends Tensor {
     private MemorySegment blockRows(MemorySegment src) {
         MemorySegment dst = java.lang.foreign.Arena.ofAuto().allocate(rowBytes * rows, 64);
         for (int r = 0; r < rows; r++) {
-            for (int k0 = 0; k0 < cols; k0 += BLOCK_COLS) {
-                MemorySegment.copy(src, r * rowBytes + 2L * k0, dst, blockedBase(r, k0), 2L * Math.min(BLOCK_COLS, cols - k0));
+            for (int k0 = 0; k0 < cols; k0 += BANDED_BLOCK_COLS) {
+                MemorySegment.copy(src, r * rowBytes + 2L * k0, dst, bandedBase(r, k0), 2L * Math.min(BANDED_BLOCK_COLS, cols - k0));
             }
         }
         return dst;
-    }
-
-    /** Byte offset in {@link #blocked} of row r's columns from k0 (a multiple of {@link #BLOCK_COLS}). */
-    long blockedBase(int r, int k0) {
-        int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandRows = Math.min(GROUP_BAND_ROWS, rows - band);
-        return band * rowBytes + 2L * k0 * bandRows + 2L * (r - band) * Math.min(BLOCK_COLS, cols - k0);
     }
 
     /** Whole bands per chunk when {@link #blocked} is in use, so that each chunk reads one stream. */
@@ -223,10 +215,10 @@ public final class F16Tensor extends Tensor {
             float[] sums = holder[0];
             for (int b0 = r0; b0 < r1; ) {
                 int b1 = Math.min(r1, (b0 / GROUP_BAND_ROWS + 1) * GROUP_BAND_ROWS); // within one band
-                for (int k0 = 0; k0 < n; k0 += BLOCK_COLS) {
-                    int k1 = Math.min(n, k0 + BLOCK_COLS);
+                for (int k0 = 0; k0 < n; k0 += BANDED_BLOCK_COLS) {
+                    int k1 = Math.min(n, k0 + BANDED_BLOCK_COLS);
                     for (int r = b0, s = 0; r < b1; r++, s += 2 * L) {
-                        long base = t.blockedBase(r, k0) - 2L * k0;
+                        long base = t.bandedBase(r, k0) - 2L * k0;
                         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
                         if (k0 > 0) {
                             acc0 = FloatVector.fromArray(F, sums, s);

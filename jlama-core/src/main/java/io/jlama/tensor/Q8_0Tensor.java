@@ -29,16 +29,14 @@ public final class Q8_0Tensor extends Tensor {
 
     /**
      * Rows longer than {@link Tensor#GROUP_SPLIT_COLS} columns, copied for the one-token kernel in column blocks of
-     * {@link #BLOCK_COLS} (null otherwise): band by band ({@link Tensor#GROUP_BAND_ROWS} rows), in each band its rows'
-     * first block, then their second, and so on, each row pair's blocks interleaved (a pair is one stream). The kernel
+     * {@link Tensor#BANDED_BLOCK_COLS} (null otherwise), at {@link Tensor#bandedBase}: band by band, in each band its
+     * rows' first block, then their second, and so on, each row pair's blocks interleaved (a pair is one stream). The kernel
      * walks a band block by block and carries each row's lane sums from block to block. Why: the 32 KB of float
      * activations of an 8192-column row leave the 32 KB L1 cache while 17 KB of a row pair's weights stream between two
      * uses of each line (two threads: ffn_down 14-17 GB/s against 27-33 for the 2048-column ffn_gate). The row pairs
      * of {@link #data} still serve prompts and the scalar paths; this costs a copy of these matrices in memory.
      */
     final MemorySegment blocked;
-    /** Columns per block of {@link #blocked}: 64 blocks, 2176 bytes a row. */
-    static final int BLOCK_COLS = 2048;
 
     private MemorySegment blockRows(MemorySegment src) {
         MemorySegment dst = java.lang.foreign.Arena.ofAuto().allocate(rowBytes * rows, 64);
@@ -46,20 +44,14 @@ public final class Q8_0Tensor extends Tensor {
             int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandEnd = Math.min(rows, band + GROUP_BAND_ROWS);
             int first = r - ((r - band) & 1);
             boolean paired = first + 1 < bandEnd;
-            for (int k0 = 0; k0 < cols; k0 += BLOCK_COLS) {
-                long base = blockedBase(first, k0) + (r - first) * (long) BLOCK_BYTES;
-                for (int k = k0 / QK, end = Math.min(cols, k0 + BLOCK_COLS) / QK; k < end; k++, base += paired ? 2 * BLOCK_BYTES : BLOCK_BYTES) {
+            for (int k0 = 0; k0 < cols; k0 += BANDED_BLOCK_COLS) {
+                long base = bandedBase(first, k0) + (r - first) * (long) BLOCK_BYTES;
+                for (int k = k0 / QK, end = Math.min(cols, k0 + BANDED_BLOCK_COLS) / QK; k < end; k++, base += paired ? 2 * BLOCK_BYTES : BLOCK_BYTES) {
                     MemorySegment.copy(src, r * rowBytes + (long) k * BLOCK_BYTES, dst, base, BLOCK_BYTES);
                 }
             }
         }
         return dst;
-    }
-
-    /** Byte offset in {@link #blocked} of the first block from column k0 (a multiple of BLOCK_COLS) of the pair or row starting at r. */
-    long blockedBase(int r, int k0) {
-        int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandRows = Math.min(GROUP_BAND_ROWS, rows - band);
-        return band * rowBytes + (long) (k0 / QK) * BLOCK_BYTES * bandRows + (long) (r - band) * (Math.min(BLOCK_COLS, cols - k0) / QK) * BLOCK_BYTES;
     }
 
     /** Whole bands per chunk when {@link #blocked} is in use, so that each chunk reads one stream. */
@@ -181,10 +173,10 @@ public final class Q8_0Tensor extends Tensor {
                 int p0 = b0 + ((b0 - band) & 1), p1 = p0 + (b1 - p0) / 2 * 2; // whole stored pairs [p0, p1)
                 if (p0 > b0) out[outOff + b0] = dot(t, b0, x, xOff);
                 if (p1 < b1) out[outOff + p1] = dot(t, p1, x, xOff);
-                for (int k0 = 0; k0 < n; k0 += BLOCK_COLS) {
-                    int k1 = Math.min(n, k0 + BLOCK_COLS);
+                for (int k0 = 0; k0 < n; k0 += BANDED_BLOCK_COLS) {
+                    int k1 = Math.min(n, k0 + BANDED_BLOCK_COLS);
                     for (int r = p0, s = 0; r < p1; r += 2, s += 2 * L) {
-                        long b = t.blockedBase(r, k0);
+                        long b = t.bandedBase(r, k0);
                         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
                         if (k0 > 0) {
                             acc0 = FloatVector.fromArray(F, sums, s);

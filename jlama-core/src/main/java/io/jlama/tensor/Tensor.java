@@ -152,6 +152,20 @@ public abstract class Tensor {
         return (long) band * nb * groupBytes + ((long) kb * bandGroups + (long) ((row - band) / rowGroup) * width + (k - kb)) * rowGroup * groupBytes;
     }
 
+    /** Columns per block of the banded copies of long F16 and Q8_0 rows ({@link #bandedBase}): 4 KB of halfs. */
+    static final int BANDED_BLOCK_COLS = 2048;
+
+    /**
+     * Byte offset of row r's columns from k0 (a multiple of {@link #BANDED_BLOCK_COLS}) in a copy of the rows laid out
+     * band by band ({@link #GROUP_BAND_ROWS} rows), in each band block by block of BANDED_BLOCK_COLS columns, in each
+     * block the band's rows one after another (F16Tensor and Q8_0Tensor's one-token copies of long rows; Q8_0 then
+     * interleaves each row pair within its block, which keeps these offsets for the pair's first row).
+     */
+    final long bandedBase(int r, int k0) {
+        int band = r / GROUP_BAND_ROWS * GROUP_BAND_ROWS, bandRows = Math.min(GROUP_BAND_ROWS, rows - band);
+        return band * rowBytes + type.rowBytes(k0) * bandRows + (r - band) * type.rowBytes(Math.min(BANDED_BLOCK_COLS, cols - k0));
+    }
+
     /**
      * Row ranges handed to {@link #matmul} one after another by one thread are best multiples of this: a band
      * ({@link #GROUP_BAND_ROWS}) when rows are stored in column blocks, so that each range is whole bands, one stream;
