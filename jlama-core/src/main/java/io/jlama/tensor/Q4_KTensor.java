@@ -114,7 +114,7 @@ public final class Q4_KTensor extends Tensor {
      * Per super-block: 32 chunks i (bytes 4i .. 4i+3 of the nibbles, group i / 8) of 4 nibbles p of a short lane:
      * low and high nibble of its first byte, then of its second.
      */
-    private static final int[] PATTERN_COLS = new int[128];
+    static final int[] PATTERN_COLS = new int[128];
 
     static {
         for (int i = 0; i < 32; i++) {
@@ -127,9 +127,13 @@ public final class Q4_KTensor extends Tensor {
         return PATTERN_COLS;
     }
 
-    /** Per super-block: the sums of q over each sub-block of 32, for the mins. */
     @Override
     void int8Constants(Int8Act act, int tok) {
+        subBlockSums(act, tok, cols);
+    }
+
+    /** Per super-block: the sums of q over each sub-block of 32, for the mins (Q4_K and Q5_K). */
+    static void subBlockSums(Int8Act act, int tok, int cols) {
         Q8Activations a = act.tokens[tok];
         for (int k = 0, nb = cols / QK, kb = tok * nb; k < nb; k++, kb++) {
             for (int j = 0; j < 8; j++) act.sums[Int8Act.SUMS * kb + j] = a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1];
