@@ -15,8 +15,11 @@ import java.util.Arrays;
  * chunks of rows, each a call with the same activations.
  */
 final class Int8Act {
-    /** Per-block sums a type may keep: at most 8 per block (Q4_K: the sums of q over each sub-block of 32). */
-    static final int SUMS = 8;
+    /**
+     * Per-block sums a type may keep: at most 16 per block (Q4_K and Q5_K: the sums of q over each sub-block of 32;
+     * Q3_K: 4 times those over each sub-block of 16).
+     */
+    static final int SUMS = 16;
 
     private final Q8Activations.Kind kind;
     /** Per pattern of a block: the offset in the block of the int8 value it carries for the even short lanes. */

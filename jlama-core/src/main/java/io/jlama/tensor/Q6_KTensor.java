@@ -147,7 +147,7 @@ public final class Q6_KTensor extends Tensor {
      * Per super-block: for each half h and l-step c (l = 4c ..), 8 values p of a short lane: elements
      * {@code 128h + l + (p & 1) + 32 (p >> 1)}.
      */
-    private static final int[] PATTERN_COLS = new int[128];
+    static final int[] PATTERN_COLS = new int[128];
 
     static {
         for (int i = 0; i < 16; i++) {

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * within float rounding.
  *
  * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations, or, for
- * Q4_0, Q4_K, Q5_K and Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
+ * Q4_0 and the K-quants Q3_K to Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
  * the type.
  */
 public abstract class Tensor {
@@ -48,7 +48,7 @@ public abstract class Tensor {
     private final int pairedRows;
     /**
      * Rows per row group ({@link VectorSupport#int8GroupRows}) when the type is repacked into row groups for its
-     * int8 kernel (see {@link Q4_0Tensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
+     * int8 kernel (see {@link Q4_0Tensor}, {@link Q3_KTensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
      * are grouped; the rest are read from the file's bytes.
      */
     protected final int rowGroup;
@@ -98,6 +98,7 @@ public abstract class Tensor {
         this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
         this.groupBytes = groupedRows == 0 ? 0 : switch (type) {
             case Q4_0 -> Q4_0Tensor.GROUP_BYTES;
+            case Q3_K -> Q3_KTensor.GROUP_BYTES;
             case Q4_K -> Q4_KTensor.GROUP_BYTES;
             case Q5_K -> Q5_KTensor.GROUP_BYTES;
             case Q6_K -> Q6_KTensor.GROUP_BYTES;
@@ -109,6 +110,7 @@ public abstract class Tensor {
         if (groupedRows > 0) {
             this.data = switch (type) {
                 case Q4_0 -> groupRows(data, Q4_0Tensor::packGroupRow);
+                case Q3_K -> groupRows(data, Q3_KTensor::packGroupRow);
                 case Q4_K -> groupRows(data, Q4_KTensor::packGroupRow);
                 case Q5_K -> groupRows(data, Q5_KTensor::packGroupRow);
                 case Q6_K -> groupRows(data, Q6_KTensor::packGroupRow);
