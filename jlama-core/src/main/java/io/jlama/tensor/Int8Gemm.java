@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Matrix-matrix product for prompt batches of the types whose products take int8 activations (Q4_0, Q4_K, Q6_K):
+ * Matrix-matrix product for prompt batches of the types whose products take int8 activations (Q4_0, Q5_0, Q4_K, Q6_K):
  * every token quantized to int8 blocks as for one token ({@link Q8Activations}), and the weights multiplied in 16-bit
  * integer lanes, as llama.cpp multiplies int8 blocks, instead of as floats. On the development machine (Zen 4) a
  * 16-bit multiply and add of 2L lanes runs about twice as fast as a float FMA of L lanes: the 2L-rows x 4-tokens
@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * for Q4_K an offset per row, times the block's sum of the activations). The activations come as pairs of int8 values
  * widened to shorts and broadcast as one int ({@link Int8Batch}), quantized once per batch. A block sums B/2 products per short lane: Q4_0 and Q4_K values are shifted to -8..7, so 16 products of at
  * most 8 * 127 (16256, and the two lanes of a row 32512: one shift and add turn a lane pair into the row's int sum);
- * Q6_K's -32..31 in blocks of 16 give 8 products of at most 32 * 127 (32512; the lane pair is added as two ints).
+ * Q6_K's -32..31 in blocks of 16 give 8 products of at most 32 * 127 (32512; the lane pair is added as two ints), and
+ * Q5_0's -16..15 in blocks of 32 16 products of at most 16 * 127 (32512, the same).
  * Per block and row: {@code acc += (isum * scale) * dx} (plus {@code offset * dx * sum(q)}), so the results are
  * llama.cpp's integer sums, scaled in another float order than one token's kernel: equal to it within float rounding
  * (tested).
@@ -78,13 +79,13 @@ final class Int8Gemm {
         int shift = Integer.numberOfTrailingZeros(kind.block / block), actBlocks = cols / kind.block;
         Buffers buf = BUFFERS.get();
         buf.ensure(rows, cols, blocks);
-        boolean offsets = w.int8GemmOffsets(); // blocks of 32: their dx * sum(q) are act.xs32
+        boolean offsets = w.int8GemmOffsets(), wide = w.int8GemmWide(); // blocks of 32: their dx * sum(q) are act.xs32
         int[] tk = buf.tokens;
         for (int r = a; r < b; r += rows) {
             w.int8GemmPanel(r, buf.panel, buf.scales, buf.offsets);
             for (int t = 0; t < n; t += NT) {
                 for (int i = 0; i < NT; i++) tk[i] = Math.min(t + i, n - 1); // a short last group repeats its last token
-                Simd.tile(buf.panel, buf.scales, offsets ? buf.offsets : null, act.xp, act.d, act.xs32, tk, cols, block, shift, buf.tile);
+                Simd.tile(buf.panel, buf.scales, offsets ? buf.offsets : null, act.xp, act.d, act.xs32, tk, cols, block, shift, wide, buf.tile);
                 for (int i = 0, m = Math.min(NT, n - t); i < m; i++) {
                     System.arraycopy(buf.tile, i * rows, out, outOff + (t + i) * outStride + r, rows);
                 }
@@ -142,12 +143,11 @@ final class Int8Gemm {
          * then per accumulator the lane pairs added as ints ({@code (p + (p << 16)) >> 16}: the high half then holds
          * their sum), converted, and scaled into 8 float accumulators.
          */
-        static void tile(short[] p, float[] sc, float[] of, int[] xp, float[] dx, float[] xs, int[] tok, int cols, int block, int shift, float[] out) {
+        static void tile(short[] p, float[] sc, float[] of, int[] xp, float[] dx, float[] xs, int[] tok, int cols, int block, int shift, boolean wide, float[] out) {
             VectorSpecies<Float> F = SimdShapes.F;
             VectorSpecies<Integer> I = SimdShapes.I;
             VectorSpecies<Short> S2 = SimdShapes.S2;
             int L = SimdShapes.L, half = cols / 2, blocks = cols / block, steps = block / 2, actBlocks = blocks >> shift;
-            boolean wide = block < 32;
             int x0 = tok[0] * half, x1 = tok[1] * half, x2 = tok[2] * half, x3 = tok[3] * half;
             int d0 = tok[0] * actBlocks, d1 = tok[1] * actBlocks, d2 = tok[2] * actBlocks, d3 = tok[3] * actBlocks;
             int e0 = tok[0] * blocks, e1 = tok[1] * blocks, e2 = tok[2] * blocks, e3 = tok[3] * blocks;
@@ -172,8 +172,8 @@ final class Int8Gemm {
                 }
                 int kb = k >> shift;
                 FloatVector c0 = FloatVector.fromArray(F, sc, 2 * k * L), c1 = FloatVector.fromArray(F, sc, (2 * k + 1) * L);
-                // the pair sums, written out (as a helper it would not be inlined: see SimdShapes): blocks of 32 add the
-                // two halves in the high half of the int (one shift less); blocks of 16 may exceed 16 bits there
+                // the pair sums, written out (as a helper it would not be inlined: see SimdShapes): Q4_0 and Q4_K add the
+                // two halves in the high half of the int (one shift less); Q6_K's and Q5_0's may exceed 16 bits there (wide)
                 IntVector i00, i01, i02, i03, i10, i11, i12, i13, q;
                 if (wide) {
                     q = s00.reinterpretAsInts();

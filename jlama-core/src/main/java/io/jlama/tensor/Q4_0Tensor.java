@@ -109,7 +109,7 @@ public final class Q4_0Tensor extends Tensor {
     }
 
     /** Per block: 4 chunks c of 4 nibbles e of a short lane: elements 4c + (e >> 1) (+ 16 for the high nibbles). */
-    private static final int[] PATTERN_COLS = new int[16];
+    static final int[] PATTERN_COLS = new int[16];
 
     static {
         for (int c = 0; c < 4; c++) {

@@ -39,7 +39,7 @@ final class Q8Activations {
         /** The format llama.cpp quantizes activations to for weights of this type ({@code vec_dot_type}). */
         static Kind of(GgmlType weights) {
             return switch (weights) {
-                case Q4_0 -> Q8_0;
+                case Q4_0, Q5_0 -> Q8_0;
                 case Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
                 default -> throw new IllegalArgumentException(weights + " has no int8 kernel");
             };

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * within float rounding.
  *
  * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations, or, for
- * Q4_0 and the K-quants Q3_K to Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
+ * Q4_0, Q5_0 and the K-quants Q3_K to Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
  * the type.
  */
 public abstract class Tensor {
@@ -48,7 +48,7 @@ public abstract class Tensor {
     private final int pairedRows;
     /**
      * Rows per row group ({@link VectorSupport#int8GroupRows}) when the type is repacked into row groups for its
-     * int8 kernel (see {@link Q4_0Tensor}, {@link Q3_KTensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
+     * int8 kernel (see {@link Q4_0Tensor}, {@link Q5_0Tensor}, {@link Q3_KTensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
      * are grouped; the rest are read from the file's bytes.
      */
     protected final int rowGroup;
@@ -98,6 +98,7 @@ public abstract class Tensor {
         this.groupedRows = rowGroup > 0 ? rows - rows % rowGroup : 0;
         this.groupBytes = groupedRows == 0 ? 0 : switch (type) {
             case Q4_0 -> Q4_0Tensor.GROUP_BYTES;
+            case Q5_0 -> Q5_0Tensor.GROUP_BYTES;
             case Q3_K -> Q3_KTensor.GROUP_BYTES;
             case Q4_K -> Q4_KTensor.GROUP_BYTES;
             case Q5_K -> Q5_KTensor.GROUP_BYTES;
@@ -110,6 +111,7 @@ public abstract class Tensor {
         if (groupedRows > 0) {
             this.data = switch (type) {
                 case Q4_0 -> groupRows(data, Q4_0Tensor::packGroupRow);
+                case Q5_0 -> groupRows(data, Q5_0Tensor::packGroupRow);
                 case Q3_K -> groupRows(data, Q3_KTensor::packGroupRow);
                 case Q4_K -> groupRows(data, Q4_KTensor::packGroupRow);
                 case Q5_K -> groupRows(data, Q5_KTensor::packGroupRow);
@@ -380,6 +382,14 @@ public abstract class Tensor {
     /** Columns per scale of the {@link Int8Gemm} panel (a divisor of the activation block); 0: no int8 GEMM. */
     int int8GemmBlock() {
         return 0;
+    }
+
+    /**
+     * Whether the two lanes of a panel row's pair can sum past 16 bits in the {@link Int8Gemm} kernel (then added as two
+     * ints): blocks of 16 (Q6_K's values -32..31), and Q5_0's values -16..15.
+     */
+    boolean int8GemmWide() {
+        return int8GemmBlock() < 32;
     }
 
     /**

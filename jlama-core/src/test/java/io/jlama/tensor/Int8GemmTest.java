@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The int8 GEMM of prompt batches ({@link Int8Gemm}, Q4_0, Q4_K and Q6_K): its panels hold the file's weights, its vector
+ * The int8 GEMM of prompt batches ({@link Int8Gemm}, Q4_0, Q5_0, Q4_K and Q6_K): its panels hold the file's weights, its vector
  * kernel has the bits of its scalar twin, and a batch computes what one token at a time computes (the int8
  * row-group kernel, whose twin {@link Tensor#int8Dot} is held to llama.cpp in {@link Int8RowGroupTest}) up to the
  * float order of the per-block terms.
@@ -27,13 +27,13 @@ class Int8GemmTest {
      * within one ulp of the offset.
      */
     @ParameterizedTest(name = "{0} rows={1} cols={2}")
-    @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_0,64,2080", "Q4_K,64,256", "Q4_K,96,1024", "Q4_K,64,2304", "Q6_K,64,256",
+    @CsvSource({"Q4_0,64,256", "Q4_0,96,2048", "Q4_0,64,2080", "Q5_0,64,256", "Q5_0,96,2048", "Q5_0,64,2080", "Q4_K,64,256", "Q4_K,96,1024", "Q4_K,64,2304", "Q6_K,64,256",
             "Q6_K,96,1024", "Q6_K,64,2304", "Q4_K,288,2304"}) // 2080 and 2304: rows stored in column blocks (Tensor.GROUP_COLS); 288: bands (GROUP_BAND_ROWS)
     void panelsHoldTheFilesWeights(GgmlType type, int rows, int cols) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = tensor(arena, type, rows, cols, new Random(rows + cols));
             assumeTrue(t.int8Activations(), "int8 activations off (scalar kernels or -Djlama.repack=false)");
-            int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), max = type == GgmlType.Q6_K ? 32 : 8;
+            int tile = Int8Gemm.tileRows(), block = t.int8GemmBlock(), max = type == GgmlType.Q6_K ? 32 : type == GgmlType.Q5_0 ? 16 : 8;
             short[] p = new short[tile * cols];
             float[] sc = new float[tile * cols / block], of = new float[tile * cols / block];
             for (int row = 0; row + tile <= t.groupedRows; row += tile) {
@@ -60,16 +60,17 @@ class Int8GemmTest {
     /**
      * The vector micro-kernel against its scalar twin on random panels and activations: the same bits, with and
      * without offsets, blocks of 32 (one scale per activation block, as Q4_0, or eight, as Q4_K) and of 16 (Q6_K:
-     * values -32..31), and repeated tokens (a batch's short last group). Values at the ends of their ranges
-     * are frequent, so that the 16-bit lane sums come near their bounds.
+     * values -32..31), blocks of 32 with values -16..15 (Q5_0: lane pairs added as two ints), and repeated tokens (a
+     * batch's short last group). Values at the ends of their ranges are frequent, so that the 16-bit lane sums come
+     * near their bounds.
      */
-    @ParameterizedTest(name = "cols={0} block={1} shift={2} offsets={3}")
-    @CsvSource({"32,32,0,false", "256,32,0,false", "2048,32,0,false", "256,32,3,true", "2048,32,3,true", "256,32,3,false",
-            "256,16,4,false", "2048,16,4,false"})
-    void kernelHasTheScalarTwinsBits(int cols, int block, int shift, boolean offsets) {
+    @ParameterizedTest(name = "cols={0} block={1} shift={2} offsets={3} wide={4}")
+    @CsvSource({"32,32,0,false,false", "256,32,0,false,false", "2048,32,0,false,false", "256,32,3,true,false", "2048,32,3,true,false",
+            "256,32,3,false,false", "256,16,4,false,true", "2048,16,4,false,true", "256,32,0,false,true", "2048,32,0,false,true"})
+    void kernelHasTheScalarTwinsBits(int cols, int block, int shift, boolean offsets, boolean wide) {
         assumeTrue(VectorSupport.ENABLED, "vector kernels off");
         Random rnd = new Random(cols + shift);
-        int tile = Int8Gemm.tileRows(), blocks = cols / block, n = 6, max = block == 16 ? 32 : 8;
+        int tile = Int8Gemm.tileRows(), blocks = cols / block, n = 6, max = block == 16 ? 32 : wide ? 16 : 8;
         short[] p = new short[tile * cols];
         for (int i = 0; i < p.length; i++) p[i] = (short) (rnd.nextInt(4) == 0 ? -max : rnd.nextInt(2 * max) - max);
         float[] sc = new float[tile * blocks], of = offsets ? new float[tile * blocks] : null;
@@ -82,12 +83,16 @@ class Int8GemmTest {
             int lo = rnd.nextInt(4) == 0 ? 127 : rnd.nextInt(255) - 127, hi = rnd.nextInt(4) == 0 ? 127 : rnd.nextInt(255) - 127;
             xp[i] = lo & 0xFFFF | hi << 16;
         }
+        if (wide) { // row 0 all -max and token 0 all 127: each lane sums 16 (or 8) products -127 * max, the pair -65024
+            for (int st = 0; st < cols / 2; st++) p[2 * st * tile] = p[2 * st * tile + 1] = (short) -max;
+            for (int i = 0; i < cols / 2; i++) xp[i] = 127 | 127 << 16;
+        }
         float[] dx = new float[n * (blocks >> shift)], xs = new float[n * blocks];
         for (int i = 0; i < dx.length; i++) dx[i] = rnd.nextFloat() * 0.1f;
         for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian() * 50;
         for (int[] tok : new int[][] {{0, 1, 2, 3}, {2, 5, 4, 1}, {5, 5, 5, 5}}) {
             float[] got = new float[Int8Gemm.NT * tile], want = new float[Int8Gemm.NT * tile];
-            Int8Gemm.Simd.tile(p, sc, of, xp, dx, xs, tok, cols, block, shift, got);
+            Int8Gemm.Simd.tile(p, sc, of, xp, dx, xs, tok, cols, block, shift, wide, got);
             Int8Gemm.tileScalar(p, sc, of, xp, dx, xs, tok, cols, block, shift, want);
             for (int i = 0; i < got.length; i++) {
                 assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "tokens " + Arrays.toString(tok) + " entry " + i + ": " + got[i] + " vs " + want[i]);
@@ -105,7 +110,8 @@ class Int8GemmTest {
     @CsvSource({"Q4_0,64,256,4,0,64", "Q4_0,69,256,5,0,69", "Q4_0,96,2048,9,3,90", "Q4_0,128,512,128,0,128",
             "Q4_K,64,256,4,0,64", "Q4_K,69,256,5,0,69", "Q4_K,96,2048,9,3,90", "Q4_K,128,512,128,0,128",
             "Q6_K,64,256,4,0,64", "Q6_K,69,256,5,0,69", "Q6_K,96,2048,9,3,90", "Q6_K,128,512,128,0,128",
-            "Q4_0,64,2080,5,0,64", "Q4_K,64,2304,5,0,64", "Q6_K,64,2304,5,0,64", "Q4_0,300,2080,5,32,288", "Q6_K,300,2304,6,0,300"})
+            "Q4_0,64,2080,5,0,64", "Q4_K,64,2304,5,0,64", "Q6_K,64,2304,5,0,64", "Q4_0,300,2080,5,32,288", "Q6_K,300,2304,6,0,300",
+            "Q5_0,64,256,4,0,64", "Q5_0,69,256,5,0,69", "Q5_0,96,2048,9,3,90", "Q5_0,300,2080,5,32,288"})
     void batchesComputeWhatOneTokenAtATimeDoes(GgmlType type, int rows, int cols, int n, int r0, int r1) {
         Random rnd = new Random(rows * 31L + n);
         try (Arena arena = Arena.ofConfined()) {
@@ -180,7 +186,7 @@ class Int8GemmTest {
      * other tokens.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"Q4_0", "Q4_K", "Q6_K"})
+    @CsvSource({"Q4_0", "Q5_0", "Q4_K", "Q6_K"})
     void aPreparedBatchGivesTheSameBits(GgmlType type) {
         Random rnd = new Random(3);
         int rows = 96, cols = 512, n = 9;
