@@ -87,10 +87,6 @@ public final class Q3_KTensor extends Tensor {
         return 20 * g + ((8 * h + c) * 2 + part) * 4 * g + 2 * (2 * r + t);
     }
 
-    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
-    private MemorySegment plain() {
-        return rowGroup > 0 ? data() : data;
-    }
 
     /** The value (-4..3) of element e of super-block k of a row, in any layout. */
     private int value(int row, int k, int e) {

@@ -61,10 +61,6 @@ public final class Q4_KTensor extends Tensor {
         return 24 * g + (i >> 2) * 4 * g + 2 * (2 * r + ((i >> 1) & 1)) + (i & 1);
     }
 
-    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
-    private MemorySegment plain() {
-        return rowGroup > 0 ? data() : data;
-    }
 
     /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
     private float scaleD(int row, int k, int field) {

@@ -53,10 +53,6 @@ public final class Q5_0Tensor extends Tensor {
         return nibble | ((qh >>> e) & 1) << 4;
     }
 
-    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
-    private MemorySegment plain() {
-        return rowGroup > 0 ? data() : data;
-    }
 
     /** The row-group layout described above: row r's scale, its fifth-bit plane lanes, its nibble bytes. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {

@@ -97,10 +97,6 @@ public final class Q5_KTensor extends Tensor {
         return 24 * g + quad * 20 * g + 2 * (2 * r + h);
     }
 
-    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
-    private MemorySegment plain() {
-        return rowGroup > 0 ? data() : data;
-    }
 
     /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
     private float scaleD(int row, int k, int field) {

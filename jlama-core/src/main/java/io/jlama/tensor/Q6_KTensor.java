@@ -91,10 +91,6 @@ public final class Q6_KTensor extends Tensor {
         return 20 * g + ((8 * h + c) * 3 + part) * 4 * g + 2 * (2 * r + t);
     }
 
-    /** The bytes in the file's layout (rows one after another, pairs interleaved when they are). */
-    private MemorySegment plain() {
-        return rowGroup > 0 ? data() : data;
-    }
 
     /** The 6-bit value of element e of super-block k of a row, in any layout. */
     private int value(int row, int k, int e) {

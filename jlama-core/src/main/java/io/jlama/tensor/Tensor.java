@@ -210,6 +210,14 @@ public abstract class Tensor {
         return dst;
     }
 
+    /**
+     * The bytes in the file's layout, rows one after another or in interleaved pairs ({@link #rowBase}): {@link #data}
+     * unless the rows are in row groups, then the file's own ({@link #data()}).
+     */
+    protected final MemorySegment plain() {
+        return rowGroup > 0 ? data() : data;
+    }
+
     /** Byte offset in {@link #data} of the first block of a row. */
     protected final long rowBase(int row) {
         return row < pairedRows ? (long) (row >> 1) * 2 * rowBytes + (row & 1) * (long) type.typeSize : row * rowBytes;
