@@ -585,12 +585,16 @@ public final class Transformer {
                         break;
                     }
                 }
-                if (prepared[j] != null) continue;
+                if (prepared[j] != null) {
+                    if (ws[j].int8BatchFloats() && !prepared[j].hasFloats()) prepared[j].requestFloats();
+                    continue;
+                }
                 Int8Batch[] pool = batches[f.ordinal()];
                 Int8Batch b = pool[used[f.ordinal()]];
                 if (b == null) b = pool[used[f.ordinal()]] = new Int8Batch(f);
                 used[f.ordinal()]++;
                 b.reset(ins[j], inOff[j], ws[j].cols(), ns[j], ws[j].cols());
+                if (ws[j].int8BatchFloats()) b.requestFloats();
                 prepared[j] = b;
                 toQuantize[quantizeCount] = b;
                 firstTokens[quantizeCount + 1] = firstTokens[quantizeCount] + (ns[j] + TOKEN_CHUNK - 1) / TOKEN_CHUNK;

@@ -47,6 +47,13 @@ public final class Int8Batch {
     int[] sums = new int[0];
     /** Per token and 32 values: {@code d * sum(q)}, what the offsets of a panel with blocks of 32 multiply (Q4_K). */
     float[] xs32 = new float[0];
+    /**
+     * With {@link #requestFloats}: per token, the int8 values times their block scales as floats, what the float GEMM
+     * multiplies for types without an int8 GEMM ({@link Tensor#int8BatchFloats}); the same values as {@link
+     * Q8Activations.Batch}'s, made once per batch instead of checked against the input by each thread and call.
+     */
+    float[] values = new float[0];
+    private boolean floats;
     /** Per-thread mode: a copy of the tokens last quantized, and which are valid. */
     private float[] src = new float[0];
     private boolean[] valid = new boolean[0];
@@ -80,6 +87,18 @@ public final class Int8Batch {
         if (d.length < n * cols / kind.block) d = new float[n * cols / kind.block];
         if (sums.length < n * cols / kind.sumGroup) sums = new int[n * cols / kind.sumGroup];
         if (xs32.length < n * cols / 32) xs32 = new float[n * cols / 32];
+        floats = false;
+    }
+
+    /** Makes {@link #quantize} also write the rounded float values ({@link #values}); call after {@link #reset}. */
+    public void requestFloats() {
+        if (values.length < n * cols) values = new float[n * cols];
+        floats = true;
+    }
+
+    /** Whether the batch holds (once quantized) the rounded float values: {@link #requestFloats} since {@link #reset}. */
+    public boolean hasFloats() {
+        return floats;
     }
 
     private static final ThreadLocal<Q8Activations[]> SCRATCH = ThreadLocal.withInitial(() -> new Q8Activations[Format.values().length]);
@@ -96,6 +115,9 @@ public final class Int8Batch {
             System.arraycopy(a.d, 0, d, t * nb, nb);
             System.arraycopy(a.sums, 0, sums, t * ns, ns);
             Simd.pairs(a.q, cols, xp, t * cols / 2);
+            if (floats) {
+                for (int i = 0, block = kind.block; i < cols; i++) values[t * cols + i] = a.q[i] * a.d[i / block];
+            }
             for (int k = 0, per = 32 / kind.sumGroup; k < cols / 32; k++) {
                 int sum = 0;
                 for (int i = 0; i < per; i++) sum += a.sums[k * per + i];

@@ -40,7 +40,7 @@ final class Q8Activations {
         static Kind of(GgmlType weights) {
             return switch (weights) {
                 case Q4_0, Q5_0 -> Q8_0;
-                case Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
+                case Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> Q8_K;
                 default -> throw new IllegalArgumentException(weights + " has no int8 kernel");
             };
         }

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * within float rounding.
  *
  * <p>Models only call {@link #matmul} and {@link #dequantizeRow}; how a type multiplies (float activations, or, for
- * Q4_0, Q5_0 and the K-quants Q3_K to Q6_K with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
+ * Q4_0, Q5_0, the K-quants Q3_K to Q6_K and IQ4_XS with the vector kernels, activations quantized to int8 blocks as llama.cpp does) stays inside
  * the type.
  */
 public abstract class Tensor {
@@ -48,7 +48,7 @@ public abstract class Tensor {
     private final int pairedRows;
     /**
      * Rows per row group ({@link VectorSupport#int8GroupRows}) when the type is repacked into row groups for its
-     * int8 kernel (see {@link Q4_0Tensor}, {@link Q5_0Tensor}, {@link Q3_KTensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}), else 0. Rows [0, groupedRows)
+     * int8 kernel (see {@link Q4_0Tensor}, {@link Q5_0Tensor}, {@link Q3_KTensor}, {@link Q4_KTensor}, {@link Q5_KTensor}, {@link Q6_KTensor}, {@link IQ4_XSTensor}), else 0. Rows [0, groupedRows)
      * are grouped; the rest are read from the file's bytes.
      */
     protected final int rowGroup;
@@ -103,6 +103,7 @@ public abstract class Tensor {
             case Q4_K -> Q4_KTensor.GROUP_BYTES;
             case Q5_K -> Q5_KTensor.GROUP_BYTES;
             case Q6_K -> Q6_KTensor.GROUP_BYTES;
+            case IQ4_XS -> IQ4_XSTensor.GROUP_BYTES;
             default -> throw new IllegalStateException(type + " has no row-group layout");
         };
         this.groupColBlocks = (cols > GROUP_SPLIT_COLS ? GROUP_COLS : cols) / type.blockSize;
@@ -116,6 +117,7 @@ public abstract class Tensor {
                 case Q4_K -> groupRows(data, Q4_KTensor::packGroupRow);
                 case Q5_K -> groupRows(data, Q5_KTensor::packGroupRow);
                 case Q6_K -> groupRows(data, Q6_KTensor::packGroupRow);
+                case IQ4_XS -> groupRows(data, IQ4_XSTensor::packGroupRow);
                 default -> throw new IllegalStateException(type + " has no row-group layout");
             };
         } else {
@@ -383,8 +385,17 @@ public abstract class Tensor {
      * tokens, no whole tile of row groups).
      */
     public Int8Batch.Format int8BatchFormat(int n) {
-        if (!int8Activations() || int8GemmBlock() == 0 || n < Gemm.MIN_TOKENS || Int8Gemm.tiledEnd(this, rows) == 0) return null;
+        if (!int8Activations() || n < Gemm.MIN_TOKENS || int8GemmBlock() != 0 && Int8Gemm.tiledEnd(this, rows) == 0) return null;
         return Q8Activations.Kind.of(type) == Q8Activations.Kind.Q8_0 ? Int8Batch.Format.Q8_0 : Int8Batch.Format.Q8_K;
+    }
+
+    /**
+     * Whether a batch in {@link #int8BatchFormat} is multiplied as floats (the int8-rounded values, through the float
+     * {@link Gemm}: types with int8 activations but no int8 GEMM), so that a prepared batch should hold those values
+     * too ({@link Int8Batch#requestFloats}).
+     */
+    public boolean int8BatchFloats() {
+        return int8Activations() && int8GemmBlock() == 0;
     }
 
     /** Columns per scale of the {@link Int8Gemm} panel (a divisor of the activation block); 0: no int8 GEMM. */
@@ -455,7 +466,7 @@ public abstract class Tensor {
             }
             Int8Batch.Format format = int8BatchFormat(n);
             int a = r0, b = r0;
-            if (format != null) {
+            if (format != null && int8GemmBlock() != 0) {
                 a = Int8Gemm.tiledStart(r0);
                 b = Int8Gemm.tiledEnd(this, r1);
             }
@@ -467,8 +478,12 @@ public abstract class Tensor {
                 if (a == r0 && b == r1) return;
             }
             // other rows of a batch: the float GEMM on the int8-rounded activations, so that it computes what one
-            // token at a time does up to float rounding
-            float[] rounded = Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
+            // token at a time does up to float rounding (prepared once per batch when the caller asked for them)
+            if (prepared != null && a >= b && (prepared.format != format || !prepared.holds(x, xOff, xStride, n, cols))) {
+                throw new IllegalArgumentException(name + ": the prepared int8 batch holds other tokens");
+            }
+            float[] rounded = prepared != null && prepared.hasFloats() ? prepared.values
+                    : Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
             if (a < b) {
                 if (r0 < a) Gemm.matmul(this, rounded, 0, cols, n, out, outOff, outStride, r0, a);
                 if (b < r1) Gemm.matmul(this, rounded, 0, cols, n, out, outOff, outStride, b, r1);

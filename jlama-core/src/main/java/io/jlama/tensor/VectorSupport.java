@@ -28,11 +28,12 @@ public final class VectorSupport {
 
     /**
      * Whether one token's product with weights of this type quantizes the activations to int8 blocks first, as
-     * llama.cpp does (Q4_0, Q5_0, Q3_K, Q4_K, Q5_K and Q6_K with the vector kernels and repacking on); batches then use the same rounded activations.
+     * llama.cpp does (Q4_0, Q5_0, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS with the vector kernels and repacking on); batches then use the same rounded activations.
      * Results then follow llama.cpp's quantized arithmetic rather than an exact pass over the dequantized weights.
      */
     public static boolean int8Activations(GgmlType type) {
-        return (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K) && Tensor.REPACK_PAIRS;
+        return (type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K
+                || type == GgmlType.IQ4_XS && floatLanes() >= 8) && Tensor.REPACK_PAIRS; // IQ4_XS: its 16-entry grid in one vector of 2L shorts
     }
 
     /**
@@ -43,13 +44,13 @@ public final class VectorSupport {
      * each 4.8 KB block's header after the block's nibbles, and on this VM reading back into a page already
      * passed cost more than half the streaming rate; reading the header first, one thread's Q4_K products over
      * four matrices of the model went 12-19 -> 20-24 GB/s against the 16-row kernel. 0 when the vector kernels
-     * are off. (Q6_K's kernel holds 8 accumulators already: two halves would not fit AVX2's 16 registers.) Q5_0, Q3_K
-     * and Q5_K have only the two-half kernel, at every width (their float kernels decoded at 0.42-0.8x llama.cpp's speed;
+     * are off. (Q6_K's kernel holds 8 accumulators already: two halves would not fit AVX2's 16 registers.) Q5_0, Q3_K,
+     * Q5_K and IQ4_XS have only the two-half kernel, at every width (their float kernels decoded at 0.42-0.8x llama.cpp's speed;
      * Q5_K_M 1B, two threads: 15.4 -> 35.3 tok/s with this one, llama.cpp 35.3 in the same run).
      */
     static int int8GroupRows(GgmlType type) {
         int lanes = floatLanes();
-        if ((type == GgmlType.Q4_0 || type == GgmlType.Q4_K) && lanes >= 8 || type == GgmlType.Q5_0 || type == GgmlType.Q3_K || type == GgmlType.Q5_K) return 2 * lanes;
+        if ((type == GgmlType.Q4_0 || type == GgmlType.Q4_K) && lanes >= 8 || type == GgmlType.Q5_0 || type == GgmlType.Q3_K || type == GgmlType.Q5_K || type == GgmlType.IQ4_XS) return 2 * lanes;
         return lanes;
     }
 

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The int8 matrix-vector path of the types that have one (Q4_0, Q5_0, Q3_K, Q4_K, Q5_K, Q6_K): the activation quantization against
+ * The int8 matrix-vector path of the types that have one (Q4_0, Q5_0, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS): the activation quantization against
  * llama.cpp's own bytes, the row-group layout against the file's bytes, the row-group vector kernel against its
  * scalar twin {@link Tensor#int8Dot} (the same bits: both sum exact integers per block and then run the same float
  * operations), and the result against llama.cpp's matvec.
@@ -122,6 +122,7 @@ class Int8RowGroupTest {
             "Q4_K,16,256,0,16", "Q4_K,53,512,0,53", "Q4_K,53,256,3,50", "Q4_K,40,4096,8,40", "Q4_K,7,256,0,7", "Q4_K,96,2048,16,80", "Q4_K,70,2304,3,66", "Q4_K,300,2304,37,290",
             "Q3_K,16,256,0,16", "Q3_K,53,512,0,53", "Q3_K,53,256,3,50", "Q3_K,40,4096,8,40", "Q3_K,7,256,0,7", "Q3_K,96,2048,16,80", "Q3_K,70,2304,3,66", "Q3_K,300,2304,37,290",
             "Q5_K,16,256,0,16", "Q5_K,53,512,0,53", "Q5_K,53,256,3,50", "Q5_K,40,4096,8,40", "Q5_K,7,256,0,7", "Q5_K,96,2048,16,80", "Q5_K,70,2304,3,66", "Q5_K,300,2304,37,290",
+            "IQ4_XS,16,256,0,16", "IQ4_XS,53,512,0,53", "IQ4_XS,53,256,3,50", "IQ4_XS,40,4096,8,40", "IQ4_XS,7,256,0,7", "IQ4_XS,96,2048,16,80", "IQ4_XS,70,2304,3,66", "IQ4_XS,300,2304,37,290",
             "Q6_K,16,256,0,16", "Q6_K,53,512,0,53", "Q6_K,53,256,3,50", "Q6_K,40,4096,8,40", "Q6_K,7,256,0,7", "Q6_K,96,2048,16,80", "Q6_K,70,2304,3,66", "Q6_K,300,2304,37,290"})
     void rowGroupKernelHasTheScalarTwinsBits(GgmlType type, int rows, int cols, int r0, int r1) {
         Random rnd = new Random(31L * rows + cols);
@@ -174,7 +175,7 @@ class Int8RowGroupTest {
      * order ({@link VectorScalarTwinTest}), here relative to sum|w_i * xq_i|.
      */
     @ParameterizedTest(name = "{0} tokens={1}")
-    @CsvSource({"Q4_0,1", "Q4_0,3", "Q4_0,7", "Q5_0,1", "Q5_0,3", "Q5_0,7", "Q4_K,1", "Q4_K,3", "Q4_K,7", "Q3_K,1", "Q3_K,3", "Q3_K,7", "Q5_K,1", "Q5_K,3", "Q5_K,7", "Q6_K,1", "Q6_K,3", "Q6_K,7"})
+    @CsvSource({"Q4_0,1", "Q4_0,3", "Q4_0,7", "Q5_0,1", "Q5_0,3", "Q5_0,7", "Q4_K,1", "Q4_K,3", "Q4_K,7", "Q3_K,1", "Q3_K,3", "Q3_K,7", "Q5_K,1", "Q5_K,3", "Q5_K,7", "Q6_K,1", "Q6_K,3", "Q6_K,7", "IQ4_XS,1", "IQ4_XS,3", "IQ4_XS,7"})
     void batchesComputeWhatSingleTokensDo(GgmlType type, int n) {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
@@ -219,7 +220,7 @@ class Int8RowGroupTest {
      * count, and run through the kernel.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"q4_0", "q5_0", "q3_K", "q4_K", "q5_K", "q6_K"})
+    @ValueSource(strings = {"q4_0", "q5_0", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_xs"})
     void matvecMatchesLlamaCpp(String name) {
         GgmlType type = GgmlType.byName(name);
         JsonNode index = QuantReference.index();
