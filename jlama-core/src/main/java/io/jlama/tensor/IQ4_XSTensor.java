@@ -20,9 +20,10 @@ import java.nio.ByteOrder;
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G = 2L} rows ({@link
  * VectorSupport#int8GroupRows}) and multiplied with int8 activations as llama.cpp does ({@link
- * Q8Activations.Kind#Q8_K}). Super-block k of a group is {@value #GROUP_BYTES} bytes per row: G {@code d} as f32, the 8
- * scales minus 32 as signed bytes ({@code [s][row]}), then 32 chunks of 2G short lanes, 4 per sub-block, laid out as
- * {@link Q4_0Tensor}'s (lane l of chunk c of sub-block s: index bytes 16s + 4c + 2h, + 1, h = l % 2, of row l / 2).
+ * Q8Activations.Kind#Q8_K}). Super-block k of a group is {@value #GROUP_BYTES} bytes per row: G {@code d} as f32, then
+ * per sub-block s 4 chunks of 2G short lanes laid out as {@link Q4_0Tensor}'s (lane l of chunk c: index bytes 16s + 4c
+ * + 2h, + 1, h = l % 2, of row l / 2) and the G scales minus 32 as signed bytes, after the chunks that use them (read
+ * back from the block's start, as Q3_K's first layout did, they slowed the stream from memory).
  * A grid value (-127..113) times an int8 activation does not fit 16-bit sums, so the kernel looks each index up twice
  * ({@code selectFrom}: one permutation of 2L short lanes), as {@code KVALUES[n] >> 4} (-8..7) and {@code & 15}, and
  * sums both products like Q4_0's nibbles: 140 bytes per row and super-block against the file's 136.
@@ -54,13 +55,13 @@ public final class IQ4_XSTensor extends Tensor {
     /** The row-group layout described above: row r's d, scales minus 32, and index bytes in their short lanes. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
         putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
-        for (int s = 0; s < 8; s++) group[4 * g + s * g + r] = (byte) (scale(src, b, s) - 32);
+        for (int s = 0; s < 8; s++) group[4 * g + s * 17 * g + 16 * g + r] = (byte) (scale(src, b, s) - 32);
         for (int i = 0; i < QK / 2; i++) group[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
     }
 
     /** Offset, from the start of a grouped super-block, of index byte i (0..127) of the group's row r. */
     private static int groupQsOffset(int g, int r, int i) {
-        return 12 * g + (i >> 2) * 4 * g + 2 * (2 * r + ((i >> 1) & 1)) + (i & 1);
+        return 4 * g + (i >> 4) * 17 * g + ((i >> 2) & 3) * 4 * g + 2 * (2 * r + ((i >> 1) & 1)) + (i & 1);
     }
 
     /** The grid value of element e (0..255) of super-block k of a row, in any layout. */
@@ -86,7 +87,7 @@ public final class IQ4_XSTensor extends Tensor {
             for (int s = 0; s < 8; s++) {
                 int sum = 0;
                 for (int e = 32 * s; e < 32 * s + 32; e++) sum += value(row, k, e) * q[QK * k + e];
-                int ls = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + (long) s * rowGroup + row % rowGroup) : scale(data(), b, s) - 32;
+                int ls = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + 17L * s * rowGroup + 16L * rowGroup + row % rowGroup) : scale(data(), b, s) - 32;
                 isum += ls * sum;
             }
             float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, b));
@@ -245,7 +246,7 @@ public final class IQ4_XSTensor extends Tensor {
             }
             for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum0 = IntVector.zero(I), isum1 = isum0;
-                long q0 = base + 12L * g2;
+                long q0 = base + 4L * g2;
                 for (int sb = 0; sb < 8; sb++) {
                     ShortVector h0 = ShortVector.zero(S2), l0 = h0, h1 = h0, l1 = h0;
                     for (int c = 0; c < 4; c++, q0 += 4L * g2, xo += 4) {
@@ -280,7 +281,8 @@ public final class IQ4_XSTensor extends Tensor {
                         l1 = l1.add(iw.selectFrom(gl).mul(a));
                     }
                     // lane pairs as ints: the high sums fit 16 bits in the pair (one shift less), the low ones may not
-                    long sc = base + 4L * g2 + (long) sb * g2;
+                    long sc = q0; // the sub-block's scales follow its chunks
+                    q0 += g2;
                     IntVector p = h0.reinterpretAsInts(), q = l0.reinterpretAsInts();
                     IntVector i = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 12).and(~15)
                             .add(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(q.lanewise(VectorOperators.ASHR, 16));

@@ -21,9 +21,11 @@ import java.nio.ByteOrder;
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G = 2L} rows ({@link
  * VectorSupport#int8GroupRows}) and multiplied with int8 activations as llama.cpp does ({@link
- * Q8Activations.Kind#Q8_K}). Super-block k of a group is {@value #GROUP_BYTES} bytes per row: G {@code d} as f32, the
- * 16 scales minus 32 as signed bytes ({@code [j][row]}, G bytes each), then for each half h and l-step c (l = 4c ..
- * 4c+3) two chunks X, Y of 2G short lanes. Short lane s holds the 8 values of row s / 2 at the elements of {@link
+ * Q8Activations.Kind#Q8_K}). Super-block k of a group is {@value #GROUP_BYTES} bytes per row: G {@code d} as f32, then
+ * for each half h and l-step c (l = 4c .. 4c+3) two chunks X, Y of 2G short lanes, and after each quarter's 4
+ * l-steps the scales minus 32 of its 4 sub-blocks as signed bytes ({@code [j][row]}, G bytes each): read where
+ * the kernel uses them, not back from the block's start (with the scales first, one thread streamed 6.7 GB/s of
+ * file bytes from memory). Short lane s holds the 8 values of row s / 2 at the elements of {@link
  * Q6_KTensor}'s lanes ({@code 128h + l + (p & 1) + 32 (p >> 1)}, p = 0..7, l = 4c + 2 (s % 2)) as nibbles
  * {@code q + 4} (0..7), p = 0..3 in X and 4..7 in Y, lowest first: a mask and at most one shift take one out, as in
  * {@link Q4_KTensor}; the kernel subtracts 4 times the activations' sum per sub-block. (Signed nibbles, taken out by
@@ -63,7 +65,7 @@ public final class Q3_KTensor extends Tensor {
     /** The row-group layout described above: row r's d, scales, and its values plus 4 as nibbles in X and Y. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
         putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
-        for (int j = 0; j < 16; j++) group[4 * g + j * g + r] = (byte) scale(src, b, 16 * j);
+        for (int j = 0; j < 16; j++) group[scaleOffset(g, r, j)] = (byte) scale(src, b, 16 * j);
         for (int h = 0; h < 2; h++) {
             for (int c = 0; c < 8; c++) {
                 for (int t = 0; t < 2; t++) {
@@ -84,7 +86,16 @@ public final class Q3_KTensor extends Tensor {
 
     /** Offset, from the start of a grouped super-block, of the short of chunk X (part 0) or Y of l-step c of half h. */
     private static int groupOffset(int g, int r, int h, int c, int t, int part) {
-        return 20 * g + ((8 * h + c) * 2 + part) * 4 * g + 2 * (2 * r + t);
+        int step = 8 * h + c; // quarter step / 4
+        return 4 * g + (step >> 2) * 36 * g + ((step & 3) * 2 + part) * 4 * g + 2 * (2 * r + t);
+    }
+
+    /**
+     * Offset, from the start of a grouped super-block, of row r's scale of sub-block j: after the values of its quarter
+     * (2h + j % 2, h = j / 8), so that the kernel reads them in address order (see the class comment).
+     */
+    private static int scaleOffset(int g, int r, int j) {
+        return 4 * g + (2 * (j >> 3) + (j & 1)) * 36 * g + 32 * g + ((j >> 1) & 3) * g + r;
     }
 
 
@@ -111,7 +122,7 @@ public final class Q3_KTensor extends Tensor {
             for (int j = 0; j < 16; j++) {
                 int s = 0;
                 for (int e = 16 * j; e < 16 * j + 16; e++) s += value(row, k, e) * q[QK * k + e];
-                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + (long) j * rowGroup + row % rowGroup) : scale(data(), b, 16 * j);
+                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j)) : scale(data(), b, 16 * j);
                 isum += sc * s;
             }
             float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, b + D));
@@ -347,7 +358,7 @@ public final class Q3_KTensor extends Tensor {
             }
             for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum0 = IntVector.zero(I), isum1 = isum0;
-                long q0 = base + 20L * g2;
+                long q0 = base + 4L * g2;
                 for (int quarter = 0; quarter < 4; quarter++) { // half quarter / 2, l from 16 (quarter % 2)
                     ShortVector s00 = ShortVector.zero(S2), s02 = s00, s04 = s00, s06 = s00, s10 = s00, s12 = s00, s14 = s00, s16 = s00;
                     for (int c = 0; c < 4; c++, q0 += 8L * g2, xo += 8) {
@@ -383,26 +394,27 @@ public final class Q3_KTensor extends Tensor {
                     // lane pairs as ints (each lane at most 8 * 889: the pair fits 16 bits, one shift less), minus 4 sum(q8),
                     // times the scales
                     int j = 8 * (quarter >> 1) + (quarter & 1), sb = Int8Act.SUMS * kb + j; // sub-blocks j, j + 2, j + 4, j + 6
-                    long sc = base + 4L * g2 + (long) j * g2;
+                    long sc = q0; // their scales follow the quarter's values
+                    q0 += 4L * g2;
                     IntVector p = s00.reinterpretAsInts(), m = IntVector.broadcast(I, bs[sb]);
                     isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s10.reinterpretAsInts();
                     isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s02.reinterpretAsInts();
                     m = IntVector.broadcast(I, bs[sb + 2]);
-                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s12.reinterpretAsInts();
-                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s04.reinterpretAsInts();
                     m = IntVector.broadcast(I, bs[sb + 4]);
-                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 4L * g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s14.reinterpretAsInts();
-                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 4L * g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s06.reinterpretAsInts();
                     m = IntVector.broadcast(I, bs[sb + 6]);
-                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 6L * g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum0 = isum0.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 3L * g2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s16.reinterpretAsInts();
-                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 6L * g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum1 = isum1.add(p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(m).mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 3L * g2 + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                 }
                 float y = dy[kb];
                 acc0 = ((FloatVector) isum0.convert(VectorOperators.I2F, 0)).mul(y).fma(FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN), acc0);
