@@ -23,8 +23,9 @@ import java.nio.ByteOrder;
  *
  * <p>With the vector kernels, rows are repacked at load into groups of {@code G} rows (G = the float lane count) and
  * multiplied with int8 activations as llama.cpp does ({@link Q8Activations.Kind#Q8_K}). Super-block k of a group is
- * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), the 16 scales ({@code [j][row]},
- * G bytes each), then for each half h and l-step c (l = 4c .. 4c+3) three chunks X, Y, Z of 2G short lanes. Short
+ * {@value #GROUP_BYTES} bytes per row: G {@code d} as f32 (see {@link Q4_KTensor}), then for each half h and l-step c
+ * (l = 4c .. 4c+3) three chunks X, Y, Z of 2G short lanes, and after each quarter's 4 l-steps the 16-row scales of
+ * its 4 sub-blocks ({@code [j][row]}, G bytes each), where the kernel reads them. Short
  * lane s of them holds the 8 values of row s / 2 at elements {@code 128h + l + (p & 1) + 32 (p >> 1)}, p = 0..7, with
  * {@code l = 4c + 2 (s % 2)} (the pattern order, {@link #PATTERN_COLS}), each as {@code u = q ^ 32}, whose 6 bits
  * read as a signed number are {@code q - 32}: {@code X = u0 << 10 | u1 << 4 | u2 & 15}, {@code Y = u3 << 10 | u4 << 4
@@ -67,7 +68,7 @@ public final class Q6_KTensor extends Tensor {
     /** The row-group layout described above: row r's d, scales, and its values packed as X, Y and Z. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
         putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b + D)));
-        for (int j = 0; j < 16; j++) group[4 * g + j * g + r] = src.get(I8, b + SCALES + j);
+        for (int j = 0; j < 16; j++) group[scaleOffset(g, r, j)] = src.get(I8, b + SCALES + j);
         int[] u = new int[8];
         for (int h = 0; h < 2; h++) {
             for (int c = 0; c < 8; c++) {
@@ -88,7 +89,16 @@ public final class Q6_KTensor extends Tensor {
 
     /** Offset, from the start of a grouped super-block, of the short of a chunk of l-step c of half h, row r, lane parity t. */
     private static int groupOffset(int g, int r, int h, int c, int t, int part) {
-        return 20 * g + ((8 * h + c) * 3 + part) * 4 * g + 2 * (2 * r + t);
+        int step = 8 * h + c; // quarter step / 4
+        return 4 * g + (step >> 2) * 52 * g + ((step & 3) * 3 + part) * 4 * g + 2 * (2 * r + t);
+    }
+
+    /**
+     * Offset, from the start of a grouped super-block, of row r's scale of sub-block j: after the values of its quarter
+     * (2h + j % 2, h = j / 8), so that the kernel reads them in address order (see the class comment).
+     */
+    static int scaleOffset(int g, int r, int j) {
+        return 4 * g + (2 * (j >> 3) + (j & 1)) * 52 * g + 48 * g + ((j >> 1) & 3) * g + r;
     }
 
 
@@ -128,7 +138,7 @@ public final class Q6_KTensor extends Tensor {
             for (int j = 0; j < 16; j++) {
                 int s = 0;
                 for (int e = 16 * j; e < 16 * j + 16; e++) s += (value(row, k, e) - 32) * q[QK * k + e];
-                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + (long) j * rowGroup + row % rowGroup)
+                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j))
                         : data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + SCALES + j);
                 isum += sc * s;
             }
@@ -238,7 +248,7 @@ public final class Q6_KTensor extends Tensor {
             FloatVector acc = k0 > 0 ? FloatVector.fromArray(F, state, so) : FloatVector.zero(F);
             for (int k = k0, kb = tok * nb + k0, xo = kb * 128; k < k1; k++, kb++, base += step) {
                 IntVector isum = IntVector.zero(I);
-                long q0 = base + 20L * L;
+                long q0 = base + 4L * L;
                 for (int quarter = 0; quarter < 4; quarter++) { // half quarter / 2, l from 16 (quarter % 2)
                     ShortVector s0 = ShortVector.zero(S2), s2 = s0, s4 = s0, s6 = s0;
                     for (int c = 0; c < 4; c++, q0 += 12L * L, xo += 8) {
@@ -256,19 +266,20 @@ public final class Q6_KTensor extends Tensor {
                         s6 = s6.add(z.lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 6]).reinterpretAsShorts()));
                         s6 = s6.add(z.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10).mul(IntVector.broadcast(I, xp[xo + 7]).reinterpretAsShorts()));
                     }
-                    long sc = base + 4L * L + (long) (8 * (quarter >> 1) + (quarter & 1)) * L; // scale of sub-block 8h + (quarter % 2)
+                    long sc = q0; // the scales of sub-blocks 8h + (quarter % 2) + 2m follow the quarter's values
+                    q0 += 4L * L;
                     IntVector p = s0.reinterpretAsInts();
                     IntVector i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
                     isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s2.reinterpretAsInts();
                     i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s4.reinterpretAsInts();
                     i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 4L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 2L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                     p = s6.reinterpretAsInts();
                     i = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
-                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 6L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
+                    isum = isum.add(i.mul((IntVector) ByteVector.fromMemorySegment(SimdShapes.B, data, sc + 3L * L, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)));
                 }
                 FloatVector d = FloatVector.fromMemorySegment(F, data, base, ByteOrder.LITTLE_ENDIAN);
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).mul(dy[kb]).fma(d, acc);
@@ -294,12 +305,12 @@ public final class Q6_KTensor extends Tensor {
                     }
                     FloatVector d = FloatVector.fromMemorySegment(SimdShapes.F, data, base, ByteOrder.LITTLE_ENDIAN);
                     for (int j = 0; j < 16; j++) { // d * sc, exact
-                        IntVector s = SimdShapes.bytesToInts(ByteVector.fromMemorySegment(SimdShapes.B, data, base + 4L * L + (long) j * L, ByteOrder.LITTLE_ENDIAN), 0);
+                        IntVector s = SimdShapes.bytesToInts(ByteVector.fromMemorySegment(SimdShapes.B, data, base + scaleOffset(L, 0, j), ByteOrder.LITTLE_ENDIAN), 0);
                         d.mul((FloatVector) s.convert(VectorOperators.I2F, 0)).intoArray(sc, (2 * (16 * k + j) + v) * L);
                     }
-                    long q0 = base + 20L * L;
+                    long q0 = base + 4L * L;
                     for (int h = 0; h < 2; h++) {
-                        for (int c = 0; c < 8; c++, q0 += 12L * L) {
+                        for (int c = 0; c < 8; q0 += (c & 3) == 3 ? 16L * L : 12L * L, c++) { // a quarter's scales follow its 4 steps
                             ShortVector x = ShortVector.fromMemorySegment(S2, data, q0, ByteOrder.LITTLE_ENDIAN);
                             ShortVector y = ShortVector.fromMemorySegment(S2, data, q0 + 4L * L, ByteOrder.LITTLE_ENDIAN);
                             ShortVector z = ShortVector.fromMemorySegment(S2, data, q0 + 8L * L, ByteOrder.LITTLE_ENDIAN);

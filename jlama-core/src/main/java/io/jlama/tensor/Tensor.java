@@ -137,7 +137,9 @@ public abstract class Tensor {
      */
     private MemorySegment groupRows(MemorySegment src, GroupPacker packer) {
         int g = rowGroup, nb = cols / type.blockSize;
-        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * groupBytes, 64);
+        // 64 bytes of slack: a kernel loads a vector of scale bytes (16 at 4 lanes) of which it uses the first G, and
+        // some types keep scales at the end of a block (Q3_K, Q6_K, IQ4_XS: after the values that use them)
+        MemorySegment dst = Arena.ofAuto().allocate((long) groupedRows * nb * groupBytes + 64, 64);
         byte[] group = new byte[g * groupBytes];
         for (int r0 = 0; r0 < groupedRows; r0 += g) {
             for (int k = 0; k < nb; k++) {
