@@ -5,6 +5,7 @@ import io.jlama.tensor.Q4_0Tensor;
 import io.jlama.tensor.Q4_KTensor;
 import io.jlama.tensor.Q6_KTensor;
 import io.jlama.tensor.Tensor;
+import io.jlama.tensor.VectorSupport;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -59,8 +60,15 @@ class MatmulTaskTest {
                     task.run(0, pool.threads());
                 }
                 for (int j = 0; j < ws.length; j++) {
+                    // int8 products sum exact integers per block, then the same float operations: the same bits. Float
+                    // kernels (-Djlama.repack=false, scalar) may not: a lane reduction is ordered one way by C2 and another
+                    // by the interpreter's Java fallback, so a product run before and after compilation can differ in its
+                    // last bit (seen once in 9 runs): those are held to a few ulps of float summation instead.
+                    boolean exact = VectorSupport.int8Activations(ws[j].type(), ws[j].rows());
                     for (int i = 0; i < want[j].length; i++) {
-                        assertEquals(Float.floatToRawIntBits(want[j][i]), Float.floatToRawIntBits(outs[j][i]), "product " + j + " entry " + i + ": " + outs[j][i] + " vs " + want[j][i]);
+                        String where = "product " + j + " entry " + i + ": " + outs[j][i] + " vs " + want[j][i];
+                        if (exact) assertEquals(Float.floatToRawIntBits(want[j][i]), Float.floatToRawIntBits(outs[j][i]), where);
+                        else assertTrue(Math.abs(outs[j][i] - want[j][i]) <= 1e-5f * (Math.abs(want[j][i]) + 1f), where);
                     }
                 }
                 for (int i = 0; i < x.length; i++) x[i] = -x[i];
