@@ -383,8 +383,9 @@ public abstract class Tensor {
 
     /**
      * The int8 format in which a batch of n tokens multiplied with this tensor should be prepared ({@link Int8Batch}),
-     * or null when the batch does not go through the int8 GEMM (other types, fewer than {@link Gemm#MIN_TOKENS}
-     * tokens, no whole tile of row groups).
+     * or null when the batch takes no int8 activations (other types, fewer than {@link Gemm#MIN_TOKENS} tokens) or
+     * goes through the int8 GEMM without a whole tile of row groups. Types without an int8 GEMM get one too: their
+     * batch's rounded floats ({@link #int8BatchFloats}).
      */
     public Int8Batch.Format int8BatchFormat(int n) {
         if (!int8Activations() || n < Gemm.MIN_TOKENS || int8GemmBlock() != 0 && Int8Gemm.tiledEnd(this, rows) == 0) return null;
