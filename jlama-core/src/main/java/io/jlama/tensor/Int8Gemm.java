@@ -125,16 +125,18 @@ final class Int8Gemm {
          * ints into the column pairs of steps s and s + 1 (panel offset o) and s + high, s + high + 1.
          */
         static void nibblePairs(ShortVector v, short[] p, int o, int high) {
-            int L = SimdShapes.L;
-            IntVector a = v.and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-            IntVector b = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-            a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
-            a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
-            a = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).reinterpretAsInts();
-            b = v.lanewise(VectorOperators.LSHR, 12).sub((short) 8).reinterpretAsInts();
-            int h = o + high * 4 * L;
-            a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, h);
-            a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, h + 4 * L);
+            columnPairs(v.and((short) 0x0F).sub((short) 8), v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).sub((short) 8), p, o);
+            columnPairs(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8), v.lanewise(VectorOperators.LSHR, 12).sub((short) 8), p, o + high * 4 * SimdShapes.L);
+        }
+
+        /**
+         * Short lanes 2r, 2r + 1 of a hold a row's values of columns c, c + 2, those of b columns c + 1, c + 3:
+         * regrouped as ints into the column pairs (c, c + 1) at panel offset o and (c + 2, c + 3) a step later.
+         */
+        static void columnPairs(ShortVector a, ShortVector b, short[] p, int o) {
+            IntVector x = a.reinterpretAsInts(), y = b.reinterpretAsInts();
+            x.and(0xFFFF).or(y.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
+            x.lanewise(VectorOperators.LSHR, 16).or(y.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * SimdShapes.L);
         }
 
         /**

@@ -47,13 +47,18 @@ public final class Q4_KTensor extends Tensor {
 
     /** The row-group layout described above: row r's d, dmin, unpacked scales and mins, and nibble bytes. */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
+        packGroupHeader(src, b, group, g, r);
+        for (int i = 0; i < QK / 2; i++) group[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
+    }
+
+    /** Row r's d, dmin, unpacked scales and mins in a group's block image: Q4_K's and Q5_K's (the same header). */
+    static void packGroupHeader(MemorySegment src, long b, byte[] group, int g, int r) {
         putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
         putFloat(group, 4 * g + 4 * r, Float.float16ToFloat(src.get(I16_LE, b + DMIN)));
         for (int j = 0; j < 8; j++) {
             group[8 * g + j * g + r] = (byte) KQuants.scaleK4(src, b + SCALES, j);
             group[16 * g + j * g + r] = (byte) KQuants.minK4(src, b + SCALES, j);
         }
-        for (int i = 0; i < QK / 2; i++) group[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
     }
 
     /** Offset, from the start of a grouped super-block, of nibble byte i of the group's row r. */
@@ -62,17 +67,45 @@ public final class Q4_KTensor extends Tensor {
     }
 
 
-    /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
-    private float scaleD(int row, int k, int field) {
-        if (row < groupedRows) return data.get(F32_LE, groupBase(row, k) + 2L * field * rowGroup + 4L * (row % rowGroup));
-        return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + field));
+    /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row of t (Q4_K or Q5_K), in any layout. */
+    private static float scaleD(Tensor t, int row, int k, int field, int blockBytes) {
+        if (row < t.groupedRows) return t.data.get(F32_LE, t.groupBase(row, k) + 2L * field * t.rowGroup + 4L * (row % t.rowGroup));
+        return Float.float16ToFloat(t.data().get(I16_LE, row * t.rowBytes + (long) k * blockBytes + field));
     }
 
-    /** Scale (mins = false) or min j of super-block k of a row, in any layout. */
-    private int scaleOrMin(int row, int k, int j, boolean mins) {
-        if (row < groupedRows) return data.get(I8, groupBase(row, k) + (mins ? 16 : 8) * rowGroup + (long) j * rowGroup + row % rowGroup) & 0xFF;
-        long s = row * rowBytes + (long) k * BLOCK_BYTES + SCALES;
-        return mins ? KQuants.minK4(data(), s, j) : KQuants.scaleK4(data(), s, j);
+    /** Scale (mins = false) or min j of super-block k of a row of t (Q4_K or Q5_K), in any layout. */
+    private static int scaleOrMin(Tensor t, int row, int k, int j, boolean mins, int blockBytes) {
+        if (row < t.groupedRows) return t.data.get(I8, t.groupBase(row, k) + (mins ? 16 : 8) * t.rowGroup + (long) j * t.rowGroup + row % t.rowGroup) & 0xFF;
+        long s = row * t.rowBytes + (long) k * blockBytes + SCALES;
+        return mins ? KQuants.minK4(t.data(), s, j) : KQuants.scaleK4(t.data(), s, j);
+    }
+
+    /** The integer value of element e (0..255) of super-block k of a row. */
+    interface ElementValue {
+        int at(int k, int e);
+    }
+
+    /**
+     * The twin of Q4_K's and Q5_K's row-group kernels (the same header and the same arithmetic; value gives the
+     * row's elements): per super-block the exact integer sums {@code isum = sum_j sc[j] * sum(n * q)} and {@code msum
+     * = sum_j m[j] * sum(q over sub-block j)}, then {@code acc += (isum * dy) * d} and {@code corr += (msum * dy) *
+     * dmin} as fused multiply-adds; the result is {@code acc - corr}.
+     */
+    static float int8DotK4(Tensor t, int row, Q8Activations a, int blockBytes, ElementValue value) {
+        float acc = 0f, corr = 0f;
+        byte[] q = a.q;
+        for (int k = 0, nb = t.cols / QK; k < nb; k++) {
+            int isum = 0, msum = 0;
+            for (int j = 0; j < 8; j++) {
+                int s = 0;
+                for (int l = 0; l < 32; l++) s += value.at(k, 32 * j + l) * q[QK * k + 32 * j + l];
+                isum += scaleOrMin(t, row, k, j, false, blockBytes) * s;
+                msum += scaleOrMin(t, row, k, j, true, blockBytes) * (a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1]);
+            }
+            acc = Math.fma(isum * a.d[k], scaleD(t, row, k, 0, blockBytes), acc);
+            corr = Math.fma(msum * a.d[k], scaleD(t, row, k, DMIN, blockBytes), corr);
+        }
+        return acc - corr;
     }
 
     /** Nibble byte i (0..127) of super-block k of a row, in any layout. */
@@ -82,28 +115,13 @@ public final class Q4_KTensor extends Tensor {
     }
 
     /**
-     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
-     * super-block the exact integer sums {@code isum = sum_j sc[j] * sum(n * q)} and {@code msum = sum_j m[j] *
-     * sum(q over sub-block j)}, then {@code acc += (isum * dy) * d} and {@code corr += (msum * dy) * dmin} as fused
-     * multiply-adds; the result is {@code acc - corr}. (llama.cpp sums the same integers; at most
-     * 8 * 63 * 32 * 15 * 127 in magnitude, so no overflow.)
+     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits
+     * ({@link #int8DotK4}; llama.cpp sums the same integers; at most 8 * 63 * 32 * 15 * 127 in magnitude, so no
+     * overflow).
      */
     @Override
     float int8Dot(int row, Q8Activations a) {
-        float acc = 0f, corr = 0f;
-        byte[] q = a.q;
-        for (int k = 0, nb = cols / QK; k < nb; k++) {
-            int isum = 0, msum = 0;
-            for (int j = 0; j < 8; j++) {
-                int s = 0, shift = 4 * (j & 1);
-                for (int l = 0; l < 32; l++) s += ((qs(row, k, 32 * (j >> 1) + l) >>> shift) & 0x0F) * q[QK * k + 32 * j + l];
-                isum += scaleOrMin(row, k, j, false) * s;
-                msum += scaleOrMin(row, k, j, true) * (a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1]);
-            }
-            acc = Math.fma(isum * a.d[k], scaleD(row, k, 0), acc);
-            corr = Math.fma(msum * a.d[k], scaleD(row, k, DMIN), corr);
-        }
-        return acc - corr;
+        return int8DotK4(this, row, a, BLOCK_BYTES, (k, e) -> (qs(row, k, 32 * (e >> 6) + (e & 31)) >>> 4 * ((e >> 5) & 1)) & 0x0F);
     }
 
     /**

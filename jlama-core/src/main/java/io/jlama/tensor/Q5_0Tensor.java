@@ -325,15 +325,8 @@ public final class Q5_0Tensor extends Tensor {
                         ShortVector t1 = v.and((short) 0x0F0F).or(u.and((short) 0x1010));
                         ShortVector t2 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F0F).or(u.lanewise(VectorOperators.LSHL, 4).and((short) 0x1010));
                         int o = (2 * (16 * k + 2 * c) + h) * 2 * L; // step 16k + 2c, vector h
-                        IntVector a = t1.and((short) 0xFF).sub((short) 16).reinterpretAsInts();
-                        IntVector b = t1.lanewise(VectorOperators.LSHR, 8).sub((short) 16).reinterpretAsInts();
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, o);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, o + 4 * L);
-                        a = t2.and((short) 0xFF).sub((short) 16).reinterpretAsInts();
-                        b = t2.lanewise(VectorOperators.LSHR, 8).sub((short) 16).reinterpretAsInts();
-                        int hi = o + 8 * 4 * L;
-                        a.and(0xFFFF).or(b.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(p, hi);
-                        a.lanewise(VectorOperators.LSHR, 16).or(b.and(0xFFFF0000)).reinterpretAsShorts().intoArray(p, hi + 4 * L);
+                        Int8Gemm.Simd.columnPairs(t1.and((short) 0xFF).sub((short) 16), t1.lanewise(VectorOperators.LSHR, 8).sub((short) 16), p, o);
+                        Int8Gemm.Simd.columnPairs(t2.and((short) 0xFF).sub((short) 16), t2.lanewise(VectorOperators.LSHR, 8).sub((short) 16), p, o + 8 * 4 * L);
                     }
                 }
             }

@@ -50,12 +50,7 @@ public final class Q5_KTensor extends Tensor {
      * Q4_KTensor} puts them, each quad of chunks 4 short lanes later), and fifth-bit planes.
      */
     static void packGroupRow(MemorySegment src, long b, byte[] group, int g, int r) {
-        putFloat(group, 4 * r, Float.float16ToFloat(src.get(I16_LE, b)));
-        putFloat(group, 4 * g + 4 * r, Float.float16ToFloat(src.get(I16_LE, b + DMIN)));
-        for (int j = 0; j < 8; j++) {
-            group[8 * g + j * g + r] = (byte) KQuants.scaleK4(src, b + SCALES, j);
-            group[16 * g + j * g + r] = (byte) KQuants.minK4(src, b + SCALES, j);
-        }
+        Q4_KTensor.packGroupHeader(src, b, group, g, r);
         for (int i = 0; i < QK / 2; i++) group[groupQsOffset(g, r, i)] = src.get(I8, b + QS + i);
         for (int quad = 0; quad < 8; quad++) {
             for (int h = 0; h < 2; h++) {
@@ -98,19 +93,6 @@ public final class Q5_KTensor extends Tensor {
     }
 
 
-    /** {@code d} (field 0) or {@code dmin} (field DMIN) of super-block k of a row, in any layout. */
-    private float scaleD(int row, int k, int field) {
-        if (row < groupedRows) return data.get(F32_LE, groupBase(row, k) + 2L * field * rowGroup + 4L * (row % rowGroup));
-        return Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + field));
-    }
-
-    /** Scale (mins = false) or min j of super-block k of a row, in any layout. */
-    private int scaleOrMin(int row, int k, int j, boolean mins) {
-        if (row < groupedRows) return data.get(I8, groupBase(row, k) + (mins ? 16 : 8) * rowGroup + (long) j * rowGroup + row % rowGroup) & 0xFF;
-        long s = row * rowBytes + (long) k * BLOCK_BYTES + SCALES;
-        return mins ? KQuants.minK4(data(), s, j) : KQuants.scaleK4(data(), s, j);
-    }
-
     /** The 5-bit value of element e (0..255) of super-block k of a row, in any layout. */
     private int q5(int row, int k, int e) {
         int i = 32 * (e >> 6) + (e & 31), high = (e >> 5) & 1; // its nibble byte, and which nibble
@@ -125,27 +107,13 @@ public final class Q5_KTensor extends Tensor {
     }
 
     /**
-     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits: per
-     * super-block the exact integer sums {@code isum = sum_j sc[j] * sum(n * q)} and {@code msum = sum_j m[j] *
-     * sum(q over sub-block j)}, then {@code acc += (isum * dy) * d} and {@code corr += (msum * dy) * dmin} as fused
-     * multiply-adds; the result is {@code acc - corr}. (As in llama.cpp; at most 8 * 63 * 32 * 31 * 127 in magnitude.)
+     * A row times Q8_K activations, in the arithmetic of the row-group kernel, so that both give the same bits: Q4_K's
+     * twin ({@link Q4_KTensor#int8DotK4}) with the 5-bit values (as in llama.cpp; at most 8 * 63 * 32 * 31 * 127 in
+     * magnitude).
      */
     @Override
     float int8Dot(int row, Q8Activations a) {
-        float acc = 0f, corr = 0f;
-        byte[] q = a.q;
-        for (int k = 0, nb = cols / QK; k < nb; k++) {
-            int isum = 0, msum = 0;
-            for (int j = 0; j < 8; j++) {
-                int s = 0;
-                for (int l = 0; l < 32; l++) s += q5(row, k, 32 * j + l) * q[QK * k + 32 * j + l];
-                isum += scaleOrMin(row, k, j, false) * s;
-                msum += scaleOrMin(row, k, j, true) * (a.sums[16 * k + 2 * j] + a.sums[16 * k + 2 * j + 1]);
-            }
-            acc = Math.fma(isum * a.d[k], scaleD(row, k, 0), acc);
-            corr = Math.fma(msum * a.d[k], scaleD(row, k, DMIN), corr);
-        }
-        return acc - corr;
+        return Q4_KTensor.int8DotK4(this, row, a, BLOCK_BYTES, (k, e) -> q5(row, k, e));
     }
 
     /** The nibbles sit where Q4_K's do: the same lane patterns. */
