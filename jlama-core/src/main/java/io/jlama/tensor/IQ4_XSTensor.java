@@ -79,21 +79,10 @@ public final class IQ4_XSTensor extends Tensor {
      */
     @Override
     float int8Dot(int row, Q8Activations a) {
-        float acc = 0f;
-        byte[] q = a.q;
-        for (int k = 0, nb = cols / QK; k < nb; k++) {
-            int isum = 0;
-            long b = row * rowBytes + (long) k * BLOCK_BYTES;
-            for (int s = 0; s < 8; s++) {
-                int sum = 0;
-                for (int e = 32 * s; e < 32 * s + 32; e++) sum += value(row, k, e) * q[QK * k + e];
-                int ls = row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + 17L * s * rowGroup + 16L * rowGroup + row % rowGroup) : scale(data(), b, s) - 32;
-                isum += ls * sum;
-            }
-            float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, b));
-            acc = Math.fma(isum * a.d[k], d, acc);
-        }
-        return acc;
+        long file = row * rowBytes;
+        return KQuants.int8DotScaled(cols, a, 32, (k, e) -> value(row, k, e),
+                (k, s) -> row < groupedRows ? data.get(I8, groupBase(row, k) + 4L * rowGroup + 17L * s * rowGroup + 16L * rowGroup + row % rowGroup) : scale(data(), file + (long) k * BLOCK_BYTES, s) - 32,
+                k -> row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, file + (long) k * BLOCK_BYTES)));
     }
 
     /** Per super-block, Q4_0's lane patterns for each of the 8 sub-blocks of 32. */

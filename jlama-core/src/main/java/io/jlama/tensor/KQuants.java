@@ -67,4 +67,35 @@ final class KQuants {
     static int at(long packed, int j) {
         return (int) (packed >>> (8 * j)) & 0xFF;
     }
+
+    /** An integer of a row: the value of element e, or the scale of sub-block e, of super-block k. */
+    interface RowInt {
+        int at(int k, int e);
+    }
+
+    /** A float of a row: the scale d of super-block k. */
+    interface RowFloat {
+        float at(int k);
+    }
+
+    /**
+     * The twin of the row-group kernels of the K-quants and IQ4_XS without mins (Q3_K, Q6_K, IQ4_XS), which read the
+     * row through the given accessors: per super-block the exact integer sum {@code isum = sum_j scale(j) *
+     * sum(value * q)} over its sub-blocks of {@code sub} elements, then {@code acc += (isum * dy) * d} as a fused
+     * multiply-add.
+     */
+    static float int8DotScaled(int cols, Q8Activations a, int sub, RowInt value, RowInt scale, RowFloat d) {
+        float acc = 0f;
+        byte[] q = a.q;
+        for (int k = 0, nb = cols / QK; k < nb; k++) {
+            int isum = 0;
+            for (int j = 0; j < QK / sub; j++) {
+                int s = 0;
+                for (int e = sub * j; e < sub * j + sub; e++) s += value.at(k, e) * q[QK * k + e];
+                isum += scale.at(k, j) * s;
+            }
+            acc = Math.fma(isum * a.d[k], d.at(k), acc);
+        }
+        return acc;
+    }
 }

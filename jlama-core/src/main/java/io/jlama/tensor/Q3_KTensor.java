@@ -114,21 +114,10 @@ public final class Q3_KTensor extends Tensor {
      */
     @Override
     float int8Dot(int row, Q8Activations a) {
-        float acc = 0f;
-        byte[] q = a.q;
-        for (int k = 0, nb = cols / QK; k < nb; k++) {
-            int isum = 0;
-            long b = row * rowBytes + (long) k * BLOCK_BYTES;
-            for (int j = 0; j < 16; j++) {
-                int s = 0;
-                for (int e = 16 * j; e < 16 * j + 16; e++) s += value(row, k, e) * q[QK * k + e];
-                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j)) : scale(data(), b, 16 * j);
-                isum += sc * s;
-            }
-            float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, b + D));
-            acc = Math.fma(isum * a.d[k], d, acc);
-        }
-        return acc;
+        long file = row * rowBytes;
+        return KQuants.int8DotScaled(cols, a, 16, (k, e) -> value(row, k, e),
+                (k, j) -> row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j)) : scale(data(), file + (long) k * BLOCK_BYTES, 16 * j),
+                k -> row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, file + (long) k * BLOCK_BYTES + D)));
     }
 
     /** The values sit in Q6_K's lane order: the same lane patterns. */

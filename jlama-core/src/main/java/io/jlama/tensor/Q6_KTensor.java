@@ -131,22 +131,10 @@ public final class Q6_KTensor extends Tensor {
      */
     @Override
     float int8Dot(int row, Q8Activations a) {
-        float acc = 0f;
-        byte[] q = a.q;
-        for (int k = 0, nb = cols / QK; k < nb; k++) {
-            int isum = 0;
-            for (int j = 0; j < 16; j++) {
-                int s = 0;
-                for (int e = 16 * j; e < 16 * j + 16; e++) s += (value(row, k, e) - 32) * q[QK * k + e];
-                int sc = row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j))
-                        : data().get(I8, row * rowBytes + (long) k * BLOCK_BYTES + SCALES + j);
-                isum += sc * s;
-            }
-            float d = row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup))
-                    : Float.float16ToFloat(data().get(I16_LE, row * rowBytes + (long) k * BLOCK_BYTES + D));
-            acc = Math.fma(isum * a.d[k], d, acc);
-        }
-        return acc;
+        long file = row * rowBytes;
+        return KQuants.int8DotScaled(cols, a, 16, (k, e) -> value(row, k, e) - 32,
+                (k, j) -> row < groupedRows ? data.get(I8, groupBase(row, k) + scaleOffset(rowGroup, row % rowGroup, j)) : data().get(I8, file + (long) k * BLOCK_BYTES + SCALES + j),
+                k -> row < groupedRows ? data.get(F32_LE, groupBase(row, k) + 4L * (row % rowGroup)) : Float.float16ToFloat(data().get(I16_LE, file + (long) k * BLOCK_BYTES + D)));
     }
 
     /**
