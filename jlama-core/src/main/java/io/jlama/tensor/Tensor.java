@@ -468,23 +468,21 @@ public abstract class Tensor {
                 return;
             }
             Int8Batch.Format format = int8BatchFormat(n);
+            if (prepared != null && (prepared.format != format || !prepared.holds(x, xOff, xStride, n, cols))) {
+                throw new IllegalArgumentException(name + ": the prepared int8 batch holds other tokens");
+            }
             int a = r0, b = r0;
             if (format != null && int8GemmBlock() != 0) {
                 a = Int8Gemm.tiledStart(r0);
                 b = Int8Gemm.tiledEnd(this, r1);
             }
             if (a < b) { // a batch: whole tiles of row groups through the int8 GEMM
-                Int8Batch act = prepared;
-                if (act == null) act = Int8Batch.forThread(format, x, xOff, xStride, n, cols);
-                else if (act.format != format || !act.holds(x, xOff, xStride, n, cols)) throw new IllegalArgumentException(name + ": the prepared int8 batch holds other tokens");
+                Int8Batch act = prepared != null ? prepared : Int8Batch.forThread(format, x, xOff, xStride, n, cols);
                 Int8Gemm.matmul(this, act, out, outOff, outStride, a, b);
                 if (a == r0 && b == r1) return;
             }
             // other rows of a batch: the float GEMM on the int8-rounded activations, so that it computes what one
             // token at a time does up to float rounding (prepared once per batch when the caller asked for them)
-            if (prepared != null && a >= b && (prepared.format != format || !prepared.holds(x, xOff, xStride, n, cols))) {
-                throw new IllegalArgumentException(name + ": the prepared int8 batch holds other tokens");
-            }
             float[] rounded = prepared != null && prepared.hasFloats() ? prepared.values
                     : Q8Activations.Batch.forThread(Q8Activations.Kind.of(type)).values(x, xOff, xStride, n, cols);
             if (a < b) {
